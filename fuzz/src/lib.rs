@@ -1,0 +1,1 @@
+//! Fuzz targets. Not implemented yet.

@@ -1,0 +1,3 @@
+//! Sans-IO protocol machine for interpay terminals. Not implemented yet: this crate is a skeleton
+//! that only reserves its place in the workspace.
+#![no_std]

@@ -2,6 +2,7 @@
 
 use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
@@ -22,11 +23,14 @@ pub enum Fault {
     /// Lost. A lost HTTP request or response ends in `TransportError::Timeout` at the
     /// request's timeout; a lost callback in a failed delivery for the simulator.
     Drop,
-    /// Delivered this much later than usual.
+    /// Delivered this much later than usual. On a WebSocket the frames behind it wait too,
+    /// as TCP keeps a stream in order.
     Delay(Duration),
     /// Delivered twice.
     Duplicate,
-    /// Held back until the next message in the same direction has been delivered.
+    /// Held back until the next message in the same direction has overtaken it (HTTP
+    /// exchanges, callbacks). On a WebSocket, where frames cannot overtake each other, the
+    /// stream is held back for a second instead.
     Reorder,
     /// The connection breaks: a WebSocket message is lost and both sides see the link close;
     /// an HTTP request reaches the simulator but its response becomes `TransportError::Io`;
@@ -61,7 +65,7 @@ impl Matcher {
     /// Matches messages whose text contains every one of `needles`.
     #[must_use]
     pub fn contains_all(needles: &[&str]) -> Self {
-        let needles: alloc::vec::Vec<String> = needles.iter().map(|n| String::from(*n)).collect();
+        let needles: Vec<String> = needles.iter().map(|n| String::from(*n)).collect();
         Self(Box::new(move |text| {
             needles.iter().all(|n| text.contains(n.as_str()))
         }))

@@ -69,6 +69,9 @@ struct PendingHttp {
 
 type Factory<M> = Box<dyn FnMut(u64) -> M>;
 
+/// How long [`Fault::Reorder`] holds back a WebSocket stream, where frames cannot overtake.
+const REORDER_HOLD: Duration = Duration::from_secs(1);
+
 /// A POS machine and a simulator driven together on a virtual clock.
 ///
 /// Build it, start operations, run until they finish, then assert on outcomes, on
@@ -91,6 +94,8 @@ pub struct Pair<M: Machine, S: Simulator> {
     rules: Vec<FaultRule>,
     dice: Option<FaultDice>,
     held: [Option<(Delivery, Scope)>; 2],
+    /// The latest due time of a socket frame per direction: a stream keeps its order.
+    socket_tail: [Timestamp; 2],
     crash_after_persist: bool,
     crash_requested: bool,
     journal: BTreeMap<TxnId, PersistRecord>,
@@ -121,6 +126,7 @@ impl<M: Machine, S: Simulator> Pair<M, S> {
             rules: Vec::new(),
             dice: None,
             held: [None, None],
+            socket_tail: [Timestamp::ZERO; 2],
             crash_after_persist: false,
             crash_requested: false,
             journal: BTreeMap::new(),
@@ -705,29 +711,26 @@ impl<M: Machine, S: Simulator> Pair<M, S> {
     }
 
     fn send_http(&mut self, id: RequestId, request: HttpRequest, timeout: Duration, text: &str) {
+        let epoch = self.pos_epoch;
+        let deadline = self.now + timeout;
+        self.pending_http.insert(
+            id,
+            PendingHttp {
+                deadline,
+                epoch,
+                fail_with_io: false,
+            },
+        );
         if self.refuse_connections {
             let error = TransportError::Connect("connection refused".into());
-            self.link.schedule(
-                self.now + self.config.latency,
-                Delivery::ToPos(Input::HttpFailed { id, error }),
-                Scope::PosInstance {
-                    epoch: self.pos_epoch,
-                },
-            );
+            let failure = Delivery::ToPos(Input::HttpFailed { id, error });
+            let at = self.now + self.config.latency;
+            self.link
+                .schedule(at, failure, Scope::PosInstance { epoch });
             return;
         }
-        let pending = PendingHttp {
-            deadline: self.now + timeout,
-            epoch: self.pos_epoch,
-            fail_with_io: false,
-        };
-        self.pending_http.insert(id, pending);
-        self.route(
-            Dir::ToSim,
-            text,
-            Delivery::ToSim(SimInput::HttpRequest { id, request }),
-            Scope::Always,
-        );
+        let delivery = Delivery::ToSim(SimInput::HttpRequest { id, request });
+        self.route(Dir::ToSim, text, delivery, Scope::Always);
     }
 
     // ----- the simulator side ---------------------------------------------------------------
@@ -823,16 +826,24 @@ impl<M: Machine, S: Simulator> Pair<M, S> {
             // lost callback expires at the simulator's callback timeout.
             Some(Fault::Drop) => {}
             Some(Fault::Duplicate) => {
-                if let Some(copy) = duplicate(&delivery) {
-                    self.link.schedule(at, copy, scope);
-                }
+                let copy = duplicate(&delivery);
                 self.schedule_in_order(slot, at, delivery, scope);
+                if let Some(copy) = copy {
+                    self.schedule_in_order(slot, at, copy, scope);
+                }
+            }
+            // TCP keeps a WebSocket's frames in order, so on a stream the frame (and every
+            // frame behind it) is only held back a while.
+            Some(Fault::Reorder) if matches!(scope, Scope::Socket { .. }) => {
+                self.schedule_in_order(slot, at + REORDER_HOLD, delivery, scope);
             }
             Some(Fault::Reorder) => {
-                if let Some((held, held_scope)) = self.held[slot].take() {
+                if let Some((held, held_scope)) = self.held.get_mut(slot).and_then(Option::take) {
                     self.link.schedule(at, held, held_scope);
                 }
-                self.held[slot] = Some((delivery, scope));
+                if let Some(hold) = self.held.get_mut(slot) {
+                    *hold = Some((delivery, scope));
+                }
             }
             Some(Fault::Disconnect) => self.break_connection(delivery, scope),
             Some(Fault::CrashPos) => self.crash_requested = true,
@@ -866,6 +877,11 @@ impl<M: Machine, S: Simulator> Pair<M, S> {
 
     /// Schedules a delivery, releasing a reordered one held in the same direction after it.
     fn schedule_in_order(&mut self, slot: usize, at: Timestamp, delivery: Delivery, scope: Scope) {
+        let mut at = at;
+        if let (Scope::Socket { .. }, Some(tail)) = (scope, self.socket_tail.get_mut(slot)) {
+            at = at.max(*tail);
+            *tail = at;
+        }
         self.link.schedule(at, delivery, scope);
         if let Some((held, held_scope)) = self.held.get_mut(slot).and_then(Option::take) {
             self.link.schedule(at, held, held_scope);
@@ -911,6 +927,9 @@ impl<M: Machine, S: Simulator> Pair<M, S> {
 
     fn deliver(&mut self, delivery: Delivery, scope: Scope) {
         let live = match scope {
+            // Frames towards the simulator were on the wire before any close, and TCP
+            // delivers them; frames towards the POS were discarded when the socket closed.
+            Scope::Socket { .. } if matches!(delivery, Delivery::ToSim(_)) => true,
             Scope::Socket { epoch } => self.socket_open && epoch == self.socket_epoch,
             Scope::PosInstance { epoch } => epoch == self.pos_epoch,
             Scope::Always => true,

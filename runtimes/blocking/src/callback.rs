@@ -1,0 +1,236 @@
+//! The callback listener: an HTTP server on a configurable address that hands each inbound
+//! request to the driver whose path prefix it matches, as [`Input::Callback`], and writes the
+//! machine's [`TransmitKind::CallbackReply`] back.
+//!
+//! [`TransmitKind::CallbackReply`]: pos_core::TransmitKind::CallbackReply
+
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use core::time::Duration;
+use pos_core::{CallbackId, HttpRequest, HttpResponse, Input};
+
+use crate::driver::Wake;
+use crate::error::ServeError;
+use crate::http1;
+
+/// How long a callback waits for the machine's reply before it is answered 503.
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// An HTTP listener for callbacks, shared by any number of drivers, each owning a path prefix.
+/// Dropping it (or [`CallbackListener::shutdown`]) stops its threads.
+#[derive(Debug)]
+pub struct CallbackListener {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    public_base: String,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl CallbackListener {
+    /// Binds `addr` (port 0 picks one). `public_base` is the URL the gateway reaches this
+    /// listener at, ending in `/`; `None` means `http://<bound address>/`.
+    ///
+    /// # Errors
+    /// [`ServeError::Bind`] when the address cannot be bound.
+    pub fn bind(addr: SocketAddr, public_base: Option<String>) -> Result<Self, ServeError> {
+        let listener = TcpListener::bind(addr).map_err(|e| ServeError::Bind(e.to_string()))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| ServeError::Bind(e.to_string()))?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| ServeError::Bind(e.to_string()))?;
+        let public_base = public_base.unwrap_or_else(|| format!("http://{addr}/"));
+        let shared = Arc::new(Shared::default());
+        let thread = thread::Builder::new()
+            .name("pos-callbacks".into())
+            .spawn({
+                let shared = shared.clone();
+                move || accept_loop(&listener, &shared)
+            })
+            .map_err(|e| ServeError::Bind(e.to_string()))?;
+        tracing::info!(%addr, "callback listener bound");
+        Ok(Self {
+            shared,
+            addr,
+            public_base,
+            thread: Some(thread),
+        })
+    }
+
+    /// Returns the bound address.
+    #[must_use]
+    pub const fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Returns the public base URL, ending in `/`.
+    #[must_use]
+    pub fn public_base(&self) -> &str {
+        &self.public_base
+    }
+
+    /// Returns the public URL of a path below the base, e.g. `url_for("till-1/")`.
+    #[must_use]
+    pub fn url_for(&self, path: &str) -> String {
+        format!("{}{}", self.public_base, path.trim_start_matches('/'))
+    }
+
+    /// Returns the handle a driver uses to receive the callbacks under `path_prefix`.
+    #[must_use]
+    pub fn route(&self, path_prefix: &str) -> CallbackRoute {
+        CallbackRoute {
+            shared: self.shared.clone(),
+            prefix: format!("/{}", path_prefix.trim_start_matches('/')),
+        }
+    }
+
+    /// Stops accepting and joins the accept thread.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for CallbackListener {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A driver's share of a [`CallbackListener`]: the requests whose path starts with a prefix.
+#[derive(Clone, Debug)]
+pub struct CallbackRoute {
+    shared: Arc<Shared>,
+    prefix: String,
+}
+
+impl CallbackRoute {
+    /// Returns the path prefix this route receives.
+    #[must_use]
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    pub(crate) fn attach(&self, wake: Sender<Wake>) {
+        if let Ok(mut routes) = self.shared.routes.lock() {
+            routes.retain(|(p, _)| p != &self.prefix);
+            routes.push((self.prefix.clone(), wake));
+        }
+    }
+
+    pub(crate) fn reply(&self, id: CallbackId, response: HttpResponse) {
+        let waiter = self
+            .shared
+            .pending
+            .lock()
+            .ok()
+            .and_then(|mut p| p.remove(&id.0));
+        match waiter {
+            Some(tx) => {
+                let _ = tx.send(response);
+            }
+            None => tracing::debug!(%id, "callback reply for a request that is gone"),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    stop: AtomicBool,
+    next_id: AtomicU64,
+    routes: Mutex<Vec<(String, Sender<Wake>)>>,
+    pending: Mutex<BTreeMap<u64, Sender<HttpResponse>>>,
+}
+
+fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
+    while !shared.stop.load(Ordering::SeqCst) {
+        match listener.accept() {
+            Ok((stream, peer)) => {
+                let shared = shared.clone();
+                let _ = thread::Builder::new()
+                    .name("pos-callback".into())
+                    .spawn(move || serve(stream, peer, &shared));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "callback accept failed");
+                thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+}
+
+fn serve(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(10)));
+    let response = match http1::read_request(&mut stream) {
+        Ok((head, body)) => dispatch(head, body, shared),
+        Err(e) => {
+            tracing::debug!(%peer, error = %e, "unreadable callback");
+            HttpResponse::new(400)
+        }
+    };
+    let _ = std::io::Write::write_all(&mut stream, &http1::encode_response(&response));
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+}
+
+fn dispatch(head: http1::RequestHead, body: Vec<u8>, shared: &Shared) -> HttpResponse {
+    let Some(method) = head.method else {
+        return HttpResponse::new(405);
+    };
+    let path = head.target.split('?').next().unwrap_or("/");
+    let route = shared.routes.lock().ok().and_then(|routes| {
+        routes
+            .iter()
+            .filter(|(prefix, _)| path.starts_with(prefix.as_str()))
+            .max_by_key(|(prefix, _)| prefix.len())
+            .map(|(_, tx)| tx.clone())
+    });
+    let Some(route) = route else {
+        tracing::debug!(%path, "callback for no route");
+        return HttpResponse::new(404);
+    };
+    let id = CallbackId(shared.next_id.fetch_add(1, Ordering::SeqCst));
+    let (tx, rx) = channel();
+    if let Ok(mut p) = shared.pending.lock() {
+        p.insert(id.0, tx);
+    }
+    let request = HttpRequest {
+        method,
+        url: head.target,
+        headers: head.headers,
+        body,
+    };
+    tracing::debug!(%id, method = %request.method, "callback received");
+    if route
+        .send(Wake::input(None, Input::Callback { id, request }))
+        .is_err()
+    {
+        if let Ok(mut p) = shared.pending.lock() {
+            p.remove(&id.0);
+        }
+        return HttpResponse::new(503);
+    }
+    let response = rx
+        .recv_timeout(REPLY_TIMEOUT)
+        .unwrap_or_else(|_| HttpResponse::new(503));
+    if let Ok(mut p) = shared.pending.lock() {
+        p.remove(&id.0);
+    }
+    response
+}

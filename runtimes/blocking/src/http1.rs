@@ -1,0 +1,431 @@
+//! HTTP/1.1 framing for the runtime's small client and servers: encoding requests and
+//! responses, parsing heads with `httparse`, and reading bodies (length, chunked, until close).
+//!
+//! The encode and parse functions work on byte buffers and are executor-neutral; the `read_*`
+//! functions run them over a blocking [`Read`].
+
+use std::io::{self, Read};
+
+use pos_core::{Headers, HttpRequest, HttpResponse, Method};
+
+use crate::url::Target;
+
+/// The largest request or response head accepted.
+pub const MAX_HEAD: usize = 64 * 1024;
+/// The largest body accepted.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// Encodes a request for `target` with `Connection: close`; the runtime's own `Host`,
+/// `Content-Length` and `Connection` replace any the machine set.
+#[must_use]
+pub fn encode_request(request: &HttpRequest, target: &Target) -> Vec<u8> {
+    let mut out = format!(
+        "{} {} HTTP/1.1\r\nHost: {}\r\n",
+        request.method,
+        target.path_and_query,
+        target.host_header()
+    );
+    push_headers(&mut out, &request.headers);
+    let needs_length = !request.body.is_empty()
+        || matches!(request.method, Method::Post | Method::Put | Method::Patch);
+    if needs_length {
+        out.push_str(&format!("Content-Length: {}\r\n", request.body.len()));
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(&request.body);
+    bytes
+}
+
+/// Encodes a response with `Connection: close` and its `Content-Length`.
+#[must_use]
+pub fn encode_response(response: &HttpResponse) -> Vec<u8> {
+    let mut out = format!(
+        "HTTP/1.1 {} {}\r\n",
+        response.status,
+        reason_phrase(response.status)
+    );
+    push_headers(&mut out, &response.headers);
+    out.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        response.body.len()
+    ));
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(&response.body);
+    bytes
+}
+
+/// A request head as received by a server: the request target is the path and query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestHead {
+    /// The method, or `None` for one [`Method`] does not know.
+    pub method: Option<Method>,
+    /// The method as sent.
+    pub method_name: String,
+    /// The request target, e.g. `/callback/abc?x=1`.
+    pub target: String,
+    /// The headers.
+    pub headers: Headers,
+}
+
+/// Why a message could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// The socket failed or timed out.
+    #[error("I/O: {0}")]
+    Io(#[from] io::Error),
+    /// The peer closed before a complete message.
+    #[error("connection closed before a complete message")]
+    Closed,
+    /// The bytes are not HTTP/1.1 or exceed the limits.
+    #[error("malformed HTTP: {0}")]
+    Malformed(String),
+}
+
+/// Parses a request head; `Ok(None)` means more bytes are needed.
+///
+/// # Errors
+/// [`ReadError::Malformed`] for bytes that are not an HTTP/1.1 request.
+pub fn parse_request_head(buf: &[u8]) -> Result<Option<(RequestHead, usize)>, ReadError> {
+    let mut storage = [httparse::EMPTY_HEADER; 64];
+    let mut req = httparse::Request::new(&mut storage);
+    match req.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => {
+            let method_name = req.method.unwrap_or("").to_owned();
+            let head = RequestHead {
+                method: Method::parse(&method_name),
+                method_name,
+                target: req.path.unwrap_or("/").to_owned(),
+                headers: headers_of(req.headers),
+            };
+            Ok(Some((head, len)))
+        }
+        Ok(httparse::Status::Partial) => Ok(None),
+        Err(e) => Err(ReadError::Malformed(e.to_string())),
+    }
+}
+
+/// Parses a response head into status and headers; `Ok(None)` means more bytes are needed.
+///
+/// The reason phrase is ignored, whatever it says.
+///
+/// # Errors
+/// [`ReadError::Malformed`] for bytes that are not an HTTP/1.1 response.
+pub fn parse_response_head(buf: &[u8]) -> Result<Option<(u16, Headers, usize)>, ReadError> {
+    let mut storage = [httparse::EMPTY_HEADER; 64];
+    let mut resp = httparse::Response::new(&mut storage);
+    match resp.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => Ok(Some((
+            resp.code.unwrap_or(0),
+            headers_of(resp.headers),
+            len,
+        ))),
+        Ok(httparse::Status::Partial) => Ok(None),
+        Err(e) => Err(ReadError::Malformed(e.to_string())),
+    }
+}
+
+/// How a message's body is delimited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyFraming {
+    /// No body.
+    Empty,
+    /// Exactly this many bytes.
+    Length(usize),
+    /// Chunked transfer encoding.
+    Chunked,
+    /// Everything until the peer closes (responses only).
+    UntilClose,
+}
+
+/// Decides the framing of a body from its headers; `is_response` allows reading until close.
+///
+/// # Errors
+/// [`ReadError::Malformed`] for an unparsable or too large `Content-Length`.
+pub fn body_framing(headers: &Headers, is_response: bool) -> Result<BodyFraming, ReadError> {
+    if headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
+    {
+        return Ok(BodyFraming::Chunked);
+    }
+    match headers.get("content-length") {
+        Some(v) => {
+            let n: usize = v
+                .trim()
+                .parse()
+                .map_err(|_| ReadError::Malformed(format!("content-length {v:?}")))?;
+            if n > MAX_BODY {
+                return Err(ReadError::Malformed(format!(
+                    "body of {n} bytes is too large"
+                )));
+            }
+            Ok(if n == 0 {
+                BodyFraming::Empty
+            } else {
+                BodyFraming::Length(n)
+            })
+        }
+        None if is_response => Ok(BodyFraming::UntilClose),
+        None => Ok(BodyFraming::Empty),
+    }
+}
+
+/// Decodes a complete chunked body; `Ok(None)` means more bytes are needed.
+///
+/// # Errors
+/// [`ReadError::Malformed`] for a bad chunk size or a body over [`MAX_BODY`].
+pub fn decode_chunked(buf: &[u8]) -> Result<Option<Vec<u8>>, ReadError> {
+    let mut body = Vec::new();
+    let mut rest = buf;
+    loop {
+        let Some(line_end) = find(rest, b"\r\n") else {
+            return Ok(None);
+        };
+        let line = std::str::from_utf8(rest.get(..line_end).unwrap_or_default())
+            .map_err(|_| ReadError::Malformed("chunk size".into()))?;
+        let size_text = line.split(';').next().unwrap_or("").trim();
+        let size = usize::from_str_radix(size_text, 16)
+            .map_err(|_| ReadError::Malformed(format!("chunk size {size_text:?}")))?;
+        rest = rest.get(line_end + 2..).unwrap_or_default();
+        if size == 0 {
+            // Trailers end with an empty line; accept a bare terminator too.
+            return Ok(find(rest, b"\r\n").map(|_| body));
+        }
+        if body.len() + size > MAX_BODY {
+            return Err(ReadError::Malformed("chunked body too large".into()));
+        }
+        let Some(chunk) = rest.get(..size) else {
+            return Ok(None);
+        };
+        body.extend_from_slice(chunk);
+        rest = match rest.get(size..size + 2) {
+            Some(b"\r\n") => rest.get(size + 2..).unwrap_or_default(),
+            Some(_) => return Err(ReadError::Malformed("chunk not terminated".into())),
+            None => return Ok(None),
+        };
+    }
+}
+
+/// Reads one request from a server socket; the returned request's URL is the target as
+/// received. Also returns bytes read past the head when the request is a WebSocket upgrade.
+///
+/// # Errors
+/// [`ReadError`] when the socket fails, closes early or sends malformed HTTP.
+pub fn read_request<S: Read>(stream: &mut S) -> Result<(RequestHead, Vec<u8>), ReadError> {
+    let mut buf = Vec::with_capacity(1024);
+    let (head, head_len) = read_head(stream, &mut buf, parse_request_head)?;
+    let leftover = buf.split_off(head_len);
+    let framing = body_framing(&head.headers, false)?;
+    if is_upgrade(&head.headers) {
+        return Ok((head, leftover));
+    }
+    let body = read_body(stream, leftover, framing)?;
+    Ok((head, body))
+}
+
+/// Reads one response from a client socket.
+///
+/// # Errors
+/// [`ReadError`] when the socket fails, closes early or sends malformed HTTP.
+pub fn read_response<S: Read>(stream: &mut S, method: Method) -> Result<HttpResponse, ReadError> {
+    let mut buf = Vec::with_capacity(1024);
+    let ((status, headers), head_len) = read_head(stream, &mut buf, |b| {
+        Ok(parse_response_head(b)?.map(|(s, h, n)| ((s, h), n)))
+    })?;
+    let leftover = buf.split_off(head_len);
+    let framing = if method == Method::Head || status == 204 || status == 304 || status < 200 {
+        BodyFraming::Empty
+    } else {
+        body_framing(&headers, true)?
+    };
+    let body = read_body(stream, leftover, framing)?;
+    Ok(HttpResponse {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// Returns true when the headers ask for a WebSocket upgrade.
+#[must_use]
+pub fn is_upgrade(headers: &Headers) -> bool {
+    headers
+        .get("upgrade")
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// Returns the standard reason phrase of a status code.
+#[must_use]
+pub const fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        101 => "Switching Protocols",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Status",
+    }
+}
+
+fn push_headers(out: &mut String, headers: &Headers) {
+    for (name, value) in headers.iter() {
+        let skip = ["host", "content-length", "connection", "transfer-encoding"]
+            .iter()
+            .any(|s| name.eq_ignore_ascii_case(s));
+        // CR or LF in a value would let a peer's data split the message.
+        if skip || value.contains(['\r', '\n']) || name.contains(['\r', '\n', ':']) {
+            continue;
+        }
+        out.push_str(name);
+        out.push_str(": ");
+        out.push_str(value);
+        out.push_str("\r\n");
+    }
+}
+
+fn headers_of(raw: &[httparse::Header<'_>]) -> Headers {
+    let mut headers = Headers::new();
+    for h in raw {
+        headers.push(h.name, String::from_utf8_lossy(h.value).into_owned());
+    }
+    headers
+}
+
+fn read_head<S: Read, T>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+    parse: impl Fn(&[u8]) -> Result<Option<(T, usize)>, ReadError>,
+) -> Result<(T, usize), ReadError> {
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            return Err(ReadError::Closed);
+        }
+        buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+        if let Some(parsed) = parse(buf)? {
+            return Ok(parsed);
+        }
+        if buf.len() > MAX_HEAD {
+            return Err(ReadError::Malformed("head too large".into()));
+        }
+    }
+}
+
+fn read_body<S: Read>(
+    stream: &mut S,
+    mut buf: Vec<u8>,
+    framing: BodyFraming,
+) -> Result<Vec<u8>, ReadError> {
+    let mut chunk = [0u8; 8192];
+    loop {
+        match framing {
+            BodyFraming::Empty => return Ok(Vec::new()),
+            BodyFraming::Length(n) if buf.len() >= n => {
+                buf.truncate(n);
+                return Ok(buf);
+            }
+            BodyFraming::Chunked => {
+                if let Some(body) = decode_chunked(&buf)? {
+                    return Ok(body);
+                }
+            }
+            _ => {}
+        }
+        if buf.len() > MAX_BODY + MAX_HEAD {
+            return Err(ReadError::Malformed("body too large".into()));
+        }
+        let n = match stream.read(&mut chunk) {
+            // A TLS peer that closes without close_notify still ends a read-until-close body.
+            Err(e)
+                if framing == BodyFraming::UntilClose
+                    && e.kind() == io::ErrorKind::UnexpectedEof =>
+            {
+                0
+            }
+            other => other?,
+        };
+        if n == 0 {
+            return if framing == BodyFraming::UntilClose {
+                Ok(buf)
+            } else {
+                Err(ReadError::Closed)
+            };
+        }
+        buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_round_trip_through_the_wire_format() {
+        let target = Target::parse("http://127.0.0.1:9000/a/b?c=d").unwrap();
+        let req = HttpRequest::new(Method::Post, "http://127.0.0.1:9000/a/b?c=d")
+            .header("Content-Type", "application/json")
+            .header("Content-Length", "999")
+            .header("Evil", "x\r\nInjected: y")
+            .body(b"{\"a\":1}".to_vec());
+        let wire = encode_request(&req, &target);
+        let text = String::from_utf8(wire.clone()).unwrap();
+        assert!(text.starts_with("POST /a/b?c=d HTTP/1.1\r\nHost: 127.0.0.1:9000\r\n"));
+        assert!(!text.contains("999") && !text.contains("Injected"));
+        let (head, body) = read_request(&mut wire.as_slice()).unwrap();
+        assert_eq!(head.method, Some(Method::Post));
+        assert_eq!(head.target, "/a/b?c=d");
+        assert_eq!(head.headers.get("content-type"), Some("application/json"));
+        assert_eq!(body, b"{\"a\":1}");
+    }
+
+    #[test]
+    fn responses_are_read_by_length_chunks_or_close() {
+        let resp = HttpResponse::json(201, b"{}".to_vec());
+        let wire = encode_response(&resp);
+        let got = read_response(&mut wire.as_slice(), Method::Post).unwrap();
+        assert_eq!(got.status, 201);
+        assert_eq!(got.body, b"{}");
+
+        let chunked = b"HTTP/1.1 200 Fine\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n";
+        let got = read_response(&mut chunked.as_slice(), Method::Get).unwrap();
+        assert_eq!(got.body, b"abcde");
+
+        let until_close = b"HTTP/1.1 200 Whatever Reason\r\n\r\nhello";
+        let got = read_response(&mut until_close.as_slice(), Method::Get).unwrap();
+        assert_eq!(got.body, b"hello");
+
+        let truncated = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc";
+        assert!(matches!(
+            read_response(&mut truncated.as_slice(), Method::Get),
+            Err(ReadError::Closed)
+        ));
+        assert!(matches!(
+            read_response(&mut b"garbage\r\n\r\n".as_slice(), Method::Get),
+            Err(ReadError::Malformed(_))
+        ));
+        assert!(matches!(
+            decode_chunked(b"zz\r\n"),
+            Err(ReadError::Malformed(_))
+        ));
+    }
+}

@@ -1,3 +1,14 @@
-//! Sans-IO protocol machine for interpay terminals. Not implemented yet: this crate is a skeleton
-//! that only reserves its place in the workspace.
-#![no_std]
+//! Sans-IO POS side of the InterPay Terminal Payment API, and its gateway simulator.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod codec;
+pub mod error;
+pub mod machine;
+pub mod message;
+pub mod receipt;
+pub mod timer;
+
+pub use error::{CodecError, ConfigError, DecodeError};
+pub use machine::{Config, Endpoints, InterpayMachine, Lang};

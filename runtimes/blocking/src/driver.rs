@@ -384,12 +384,7 @@ impl<M: Machine> Driver<M> {
                     let _ = old.tx.send(WsOut::Close);
                 }
                 tracing::debug!(generation = self.ws_generation, "connecting");
-                self.ws = Some(ws::spawn(
-                    url,
-                    timeout,
-                    self.ws_generation,
-                    self.wake_tx.clone(),
-                ));
+                self.ws = Some(ws::spawn(url, timeout, self.ws_generation, &self.wake_tx));
             }
             TransmitKind::Close => match self.ws.take() {
                 Some(link) => {
@@ -399,9 +394,9 @@ impl<M: Machine> Driver<M> {
                     reason: "not connected".into(),
                 }),
             },
-            TransmitKind::Text(text) => self.to_ws(WsOut::Text(text), moves_money, txn),
-            TransmitKind::Binary(bytes) => self.to_ws(WsOut::Binary(bytes), moves_money, txn),
-            TransmitKind::Ping(bytes) => self.to_ws(WsOut::Ping(bytes), false, txn),
+            TransmitKind::Text(text) => self.send_ws(WsOut::Text(text), moves_money, txn),
+            TransmitKind::Binary(bytes) => self.send_ws(WsOut::Binary(bytes), moves_money, txn),
+            TransmitKind::Ping(bytes) => self.send_ws(WsOut::Ping(bytes), false, txn),
             TransmitKind::Http {
                 id,
                 request,
@@ -438,7 +433,7 @@ impl<M: Machine> Driver<M> {
         }
     }
 
-    fn to_ws(&mut self, frame: WsOut, moves_money: bool, txn: Option<TxnId>) {
+    fn send_ws(&mut self, frame: WsOut, moves_money: bool, txn: Option<TxnId>) {
         tracing::debug!(?txn, moves_money, "sending frame");
         let sent = self
             .ws

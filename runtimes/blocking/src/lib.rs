@@ -6,6 +6,7 @@ pub mod error;
 pub mod http1;
 pub mod http_client;
 pub mod persist;
+pub mod server;
 pub mod tls;
 pub mod url;
 mod ws;

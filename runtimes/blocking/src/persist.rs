@@ -122,7 +122,7 @@ pub enum JournalLine {
     /// A record, replacing earlier ones of its transaction.
     Persist {
         /// The record.
-        record: PersistRecord,
+        record: Box<PersistRecord>,
     },
     /// The transaction finished.
     Finished {
@@ -172,7 +172,7 @@ impl JsonLinesSink {
             match serde_json::from_str::<JournalLine>(&line) {
                 Ok(JournalLine::Persist { record }) => {
                     open.retain(|r| r.txn != record.txn);
-                    open.push(record);
+                    open.push(*record);
                 }
                 Ok(JournalLine::Finished { txn }) => open.retain(|r| r.txn != txn),
                 // A torn last line after a crash is expected; anything else is corruption.
@@ -202,7 +202,7 @@ impl JsonLinesSink {
 impl PersistSink for JsonLinesSink {
     fn persist(&mut self, record: &PersistRecord) -> Result<(), PersistError> {
         self.append(&JournalLine::Persist {
-            record: record.clone(),
+            record: Box::new(record.clone()),
         })
     }
 
@@ -264,7 +264,7 @@ mod tests {
         let open = JsonLinesSink::unfinished(&path).unwrap();
         assert_eq!(open, vec![record(1, "a2")]);
         // A torn last line is ignored.
-        std::fs::OpenOptions::new()
+        OpenOptions::new()
             .append(true)
             .open(&path)
             .unwrap()

@@ -34,7 +34,12 @@ pub(crate) struct WsLink {
 }
 
 /// Opens a connection on a new thread; everything it learns goes to `wake` tagged `generation`.
-pub(crate) fn spawn(url: String, timeout: Duration, generation: u64, wake: Sender<Wake>) -> WsLink {
+pub(crate) fn spawn(
+    url: String,
+    timeout: Duration,
+    generation: u64,
+    wake: &Sender<Wake>,
+) -> WsLink {
     let (tx, rx) = std::sync::mpsc::channel();
     let spawned = thread::Builder::new().name("pos-ws".into()).spawn({
         let wake = wake.clone();

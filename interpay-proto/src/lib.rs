@@ -12,3 +12,4 @@ pub mod timer;
 
 pub use error::{CodecError, ConfigError, DecodeError};
 pub use machine::{Config, Endpoints, InterpayMachine, Lang};
+pub mod sim;

@@ -1,3 +1,17 @@
-//! Sans-IO protocol machine for connect terminals. Not implemented yet: this crate is a skeleton
-//! that only reserves its place in the workspace.
-#![no_std]
+//! connect-proto (docs below are replaced later)
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod codec;
+pub mod error;
+pub mod machine;
+pub mod message;
+pub mod notify;
+pub mod sim;
+pub mod timer;
+
+pub use error::{ConfigError, DecodeError};
+pub use machine::{Config, ConnectMachine, Host};

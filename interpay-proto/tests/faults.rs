@@ -1,0 +1,115 @@
+//! Faults between the machine and the gateway: failover, delays, reordering, vendor cents.
+
+mod common;
+
+use core::time::Duration;
+
+use common::*;
+use interpay_proto::sim::{CallbackEncoding, CallbackFault, SimConfig};
+use pos_core::testing::{Dir, Fault, FaultRule, Matcher};
+use pos_core::{Outcome, OutcomeClass};
+
+#[test]
+fn start_reply_lost_fails_over_with_the_identical_body() {
+    let mut pair = pair();
+    pair.add_fault(FaultRule::new(Dir::ToPos, Matcher::contains("\"CODE\":\"0000\""), Fault::Drop));
+    let txn = pair.start(sale(1253)).unwrap(); // the card comes after the reply timeout
+    let outcome = pair.run_until_finished(txn);
+    // The peer answers DUPLICATE: Indeterminate, then the callback settles it.
+    assert_eq!(outcome.class(), OutcomeClass::Approved);
+    let t = transcript(&pair);
+    assert!(t.contains("DUPLICATE REQUESTID"));
+    let bodies: Vec<&str> = t
+        .lines()
+        .filter(|l| l.contains("\"ACTION\":\"StartSession\""))
+        .map(|l| l.split_once(" {").unwrap().1)
+        .collect();
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(bodies[0], bodies[1], "byte-identical resend");
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn callback_reordered_after_a_void_keeps_the_higher_rank() {
+    let mut pair = pair();
+    pair.with_sim(|sim, _| sim.fault_next_session(CallbackFault::Delay(4000)));
+    let txn = pair.start(sale(1000)).unwrap();
+    pair.run_for(Duration::from_secs(4));
+    pair.cancel(txn).unwrap();
+    let outcome = pair.run_until_finished(txn);
+    assert_eq!(outcome.class(), OutcomeClass::Cancelled);
+}
+
+#[test]
+fn every_callback_encoding_is_accepted() {
+    for enc in [
+        CallbackEncoding::JsonPost,
+        CallbackEncoding::FormPost,
+        CallbackEncoding::QueryGet,
+        CallbackEncoding::TagValuePost,
+    ] {
+        let sim = SimConfig {
+            callback_encoding: enc,
+            ..SimConfig::default()
+        };
+        let mut pair = pair_with(config(), sim);
+        let txn = pair.start(sale(1000)).unwrap();
+        let outcome = pair.run_until_finished(txn);
+        let Outcome::Approved(a) = &outcome else { panic!("{enc:?}: {outcome:?}") };
+        assert!(!a.receipt.customer.is_empty(), "{enc:?}");
+        assert!(pair.now().as_millis() < 10_000, "{enc:?} settled by the callback");
+    }
+}
+
+#[test]
+fn approval_without_ack_is_acknowledged_once() {
+    let mut pair = pair();
+    let txn = pair.start(sale(1261)).unwrap();
+    let outcome = pair.run_until_finished(txn);
+    let Outcome::Approved(a) = &outcome else { panic!("{outcome:?}") };
+    assert_eq!(a.references.get("capture"), Some("captured"));
+    assert_eq!(transcript(&pair).matches("\"ACTION\":\"Ack\"").count(), 1);
+}
+
+#[test]
+fn no_card_ever_presented_is_cancelled_by_recovery() {
+    let mut pair = pair();
+    let txn = pair.start(sale(1262)).unwrap();
+    let outcome = pair.run_until_finished(txn);
+    assert_eq!(outcome.class(), OutcomeClass::Cancelled);
+    let t = transcript(&pair);
+    assert!(t.matches("\"ACTION\":\"GetResult\"").count() <= 2, "never polls");
+}
+
+#[test]
+fn vendor_cents_end_as_the_spec_says() {
+    for (minor, class) in [
+        (1260, OutcomeClass::Declined),
+        (1263, OutcomeClass::Declined),
+        (1264, OutcomeClass::Approved),
+        (1253, OutcomeClass::Approved),
+        (1256, OutcomeClass::Approved),
+    ] {
+        let mut pair = pair();
+        let txn = pair.start(sale(minor)).unwrap();
+        assert_eq!(pair.run_until_finished(txn).class(), class, "{minor}");
+    }
+}
+
+#[test]
+fn slow_customer_gets_no_early_timeout() {
+    let mut pair = pair();
+    let txn = pair.start(sale(1253)).unwrap();
+    assert_eq!(pair.run_until_finished(txn).class(), OutcomeClass::Approved);
+    assert!(!transcript(&pair).contains("GetResult"));
+}
+
+#[test]
+fn gateway_unavailable_is_rejected_without_doubt() {
+    let mut pair = pair();
+    pair.refuse_connections(true);
+    let txn = pair.start(sale(1000)).unwrap();
+    let outcome = pair.run_until_finished(txn);
+    let Outcome::Rejected(r) = &outcome else { panic!("{outcome:?}") };
+    assert_eq!(r.reason, pos_core::RejectReason::Unavailable);
+}

@@ -1,0 +1,675 @@
+//! Inbound messages (correlation, spec §8.7), timers (spec §10) and recovery (spec §8.5).
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use pos_core::{
+    Event, Notice, Outcome, RejectReason, Report, Stage, Timestamp, Transmit, TransmitKind,
+    UnknownReason,
+};
+use serde_json::{Map, Value};
+
+use super::build;
+use super::{CodepayMachine, Job, JobKind, Link, Phase, Recent, Side, Step, ms};
+use crate::codec::{
+    AdminClass, CloseClass, DeclineKind, Details, OrderClass, QueryVerdict, admin_class,
+    classify_order, close_class, query_verdict,
+};
+use crate::message::{Envelope, TOPIC_CLOSE, TOPIC_HEARTBEAT, TOPIC_QUERY};
+use crate::timer::TimerKind;
+
+/// Which outstanding request a message answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Main,
+    Close,
+    Query,
+}
+
+impl CodepayMachine {
+    pub(super) fn on_message(&mut self, now: Timestamp, bytes: &[u8]) {
+        self.proof_of_life();
+        let env = match Envelope::parse(bytes) {
+            Ok(env) => env,
+            Err(e) => {
+                let detail = alloc::format!("dropped a message: {e}");
+                self.out.event(Event::Notice(Notice::ProtocolError { detail }));
+                return;
+            }
+        };
+        if env.topic.as_deref() == Some(TOPIC_HEARTBEAT) {
+            return;
+        }
+        if env.biz_warning {
+            let detail = String::from("biz_data has a type that is not an object; ignored");
+            self.out.event(Event::Notice(Notice::ProtocolError { detail }));
+        }
+        match self.correlate(&env) {
+            Some(Role::Main) => self.on_main(now, &env),
+            Some(Role::Close) => self.on_close(now, &env),
+            Some(Role::Query) => self.on_query(now, &env),
+            None => self.on_unmatched(now, &env),
+        }
+    }
+
+    fn correlate(&mut self, env: &Envelope) -> Option<Role> {
+        let job = self.job.as_ref()?;
+        let mut candidates: Vec<(Role, &str, &str, Option<&str>)> =
+            alloc::vec![(Role::Main, job.request_id.as_str(), job.topic.as_str(), job.number.as_deref())];
+        if let Some(c) = &job.close {
+            candidates.push((Role::Close, c.request_id.as_str(), TOPIC_CLOSE, job.number.as_deref()));
+        }
+        if let Some(q) = &job.query {
+            candidates.push((Role::Query, q.request_id.as_str(), TOPIC_QUERY, job.number.as_deref()));
+        }
+        let rid = env.request_id.as_deref();
+        let topic = env.topic.as_deref();
+        // Rule 1: request_id, with a compatible topic.
+        for (role, id, t, _) in &candidates {
+            if !id.is_empty() && rid == Some(*id) && topic.is_none_or(|x| x == *t) {
+                return Some(*role);
+            }
+        }
+        // Rule 2: topic and merchant order number.
+        let number = env.order_no();
+        for (role, _, t, n) in &candidates {
+            if topic == Some(*t) && number.is_some() && number.as_deref() == *n {
+                if rid.is_some() {
+                    let detail = alloc::format!(
+                        "{t} matched by merchant_order_no, but its request_id {rid:?} is not ours"
+                    );
+                    self.out.event(Event::Notice(Notice::ProtocolError { detail }));
+                }
+                return Some(*role);
+            }
+        }
+        // Rule 3: no request_id, batch close, init or getInfo, same topic.
+        let rule3 = matches!(job.kind, JobKind::BatchClose | JobKind::Init | JobKind::GetInfo);
+        if rid.is_none() && rule3 && topic == Some(job.topic.as_str()) {
+            return Some(Role::Main);
+        }
+        None
+    }
+
+    fn on_unmatched(&mut self, now: Timestamp, env: &Envelope) {
+        let window = ms(self.config.late_window_ms);
+        self.recent.retain(|r| now.saturating_duration_since(r.at) <= window);
+        let rid = env.request_id.as_deref();
+        let number = env.order_no();
+        let topic = env.topic.as_deref();
+        let hit = self.recent.iter().find(|r| {
+            (rid == Some(r.request_id.as_str()) && topic.is_none_or(|t| t == r.topic))
+                || (topic == Some(r.topic.as_str()) && number.is_some() && number == r.number)
+        });
+        let detail = summary(env);
+        let notice = match hit {
+            Some(r) => Notice::LateResult { txn: Some(r.txn), detail },
+            None => Notice::Unsolicited { detail },
+        };
+        self.out.event(Event::Notice(notice));
+    }
+
+    // ----- responses ----------------------------------------------------------------------
+
+    fn on_main(&mut self, now: Timestamp, env: &Envelope) {
+        let Some(job) = self.job.as_ref() else { return };
+        let details = Details::from_envelope(env, job.currency);
+        match (job.kind, job.phase) {
+            (JobKind::Order(t), Phase::AwaitingResult | Phase::CancelRequested | Phase::CancelConfirm) => {
+                let mut class = classify_order(env, Some(t));
+                if details.merchant_order_no.is_some() && details.merchant_order_no != job.number {
+                    let detail = alloc::format!(
+                        "order response names merchant_order_no {:?}, not {:?}",
+                        details.merchant_order_no, job.number
+                    );
+                    self.out.event(Event::Notice(Notice::ProtocolError { detail }));
+                    class = OrderClass::Unknown;
+                }
+                self.on_order_class(now, env, class, &details);
+            }
+            (JobKind::Order(t), Phase::Recovering(_)) => {
+                let class = classify_order(env, Some(t));
+                let txn = job.txn;
+                let detail = alloc::format!("late order response: {}", summary(env));
+                if let Some(job) = self.job.as_mut() {
+                    job.evidence.push(detail.clone());
+                    job.late_approved |= class == OrderClass::Approved;
+                }
+                self.out.event(Event::Notice(Notice::LateResult { txn: Some(txn), detail }));
+            }
+            (JobKind::TipAdjust, Phase::AwaitingReply) => match admin_class(env) {
+                AdminClass::Ok => {
+                    let outcome = build::approved(job, &details, env.response_msg.clone());
+                    self.finish(outcome);
+                }
+                AdminClass::Busy => self.finish_rejected(RejectReason::Busy, env),
+                AdminClass::NotFound => self.finish_rejected(RejectReason::NotFound, env),
+                AdminClass::Declined => {
+                    let outcome = build::declined(job, &details, env.response_code.clone(), env.response_msg.clone());
+                    self.finish(outcome);
+                }
+                AdminClass::Unknown => self.tip_confirm(now, "tip adjustment result unknown"),
+            },
+            (JobKind::Lookup, Phase::AwaitingReply) => self.on_lookup(env, &details),
+            (JobKind::BatchClose | JobKind::Init | JobKind::GetInfo, Phase::AwaitingReply) => {
+                self.on_admin(env);
+            }
+            _ => {
+                let txn = job.txn;
+                let detail = alloc::format!("late reply: {}", summary(env));
+                self.out.event(Event::Notice(Notice::LateResult { txn: Some(txn), detail }));
+            }
+        }
+    }
+
+    fn on_order_class(&mut self, now: Timestamp, env: &Envelope, class: OrderClass, d: &Details) {
+        let Some(job) = self.job.as_ref() else { return };
+        let code = env.response_code.clone();
+        let msg = env.response_msg.clone();
+        let outcome = match class {
+            OrderClass::Approved => {
+                let note = job.cancel_requested.then(|| String::from("completed anyway: the approval won over the cancel"));
+                build::approved(job, d, note.or(msg))
+            }
+            OrderClass::Declined(DeclineKind::Declined) => build::declined(job, d, code, msg),
+            OrderClass::Declined(DeclineKind::Rejected) => {
+                let reason = if matches!(code.as_deref().map(str::trim), Some("114" | "117")) {
+                    RejectReason::Unsupported
+                } else {
+                    RejectReason::Invalid
+                };
+                build::rejected(job, reason, code, msg)
+            }
+            OrderClass::Declined(DeclineKind::NotReady) => build::rejected(job, RejectReason::Other, code, msg),
+            OrderClass::Cancelled => build::cancelled(job, d, code, msg),
+            OrderClass::Busy => build::rejected(job, RejectReason::Busy, code, msg),
+            OrderClass::Duplicate => build::rejected(job, RejectReason::Duplicate, code, msg),
+            OrderClass::NotFound => build::rejected(job, RejectReason::NotFound, code, msg),
+            OrderClass::Unknown => {
+                let detail = alloc::format!("terminal reported an unknown result: {}", summary(env));
+                self.enter_recovery(now, UnknownReason::TerminalReportedUnknown, &detail);
+                return;
+            }
+        };
+        self.finish(outcome);
+    }
+
+    fn on_lookup(&mut self, env: &Envelope, d: &Details) {
+        let Some(job) = self.job.as_ref() else { return };
+        let code = env.response_code.clone();
+        let msg = env.response_msg.clone();
+        let outcome = match query_verdict(env) {
+            QueryVerdict::Approved => build::approved(job, d, msg),
+            QueryVerdict::Declined => build::declined(job, d, code, msg),
+            QueryVerdict::Cancelled => build::cancelled(job, d, code, msg),
+            QueryVerdict::NotFound => build::rejected(job, RejectReason::NotFound, code, msg),
+            QueryVerdict::Retry | QueryVerdict::Stop => {
+                let mut job = job.clone();
+                job.evidence.push(alloc::format!("query answered: {}", summary(env)));
+                build::unknown(&job, UnknownReason::NoResult)
+            }
+        };
+        let txn = job.txn;
+        self.out.event(Event::Report {
+            txn,
+            report: Report {
+                kind: "query".into(),
+                fields: build::report_fields(&env.biz),
+                raw: None,
+            },
+        });
+        self.finish(outcome);
+    }
+
+    fn on_admin(&mut self, env: &Envelope) {
+        let Some(job) = self.job.as_ref() else { return };
+        let code = env.response_code.clone();
+        let msg = env.response_msg.clone();
+        let (kind, data): (&str, &Map<String, Value>) = match job.kind {
+            JobKind::BatchClose => ("batch_close", &env.biz),
+            JobKind::Init => ("init", &env.biz),
+            _ => ("device_info", env.device_data.as_ref().unwrap_or(&env.biz)),
+        };
+        let outcome = match admin_class(env) {
+            AdminClass::Ok => {
+                let report = Report {
+                    kind: kind.into(),
+                    fields: build::report_fields(data),
+                    raw: Some(Value::Object(data.clone()).to_string()),
+                };
+                let txn = job.txn;
+                let outcome = build::approved(job, &Details::default(), msg);
+                self.out.event(Event::Report { txn, report });
+                outcome
+            }
+            AdminClass::Busy => build::rejected(job, RejectReason::Busy, code, msg),
+            AdminClass::NotFound => build::rejected(job, RejectReason::NotFound, code, msg),
+            AdminClass::Declined => build::declined(job, &Details::default(), code, msg),
+            AdminClass::Unknown => {
+                let mut job = job.clone();
+                job.evidence.push(summary(env));
+                build::unknown(&job, UnknownReason::TerminalReportedUnknown)
+            }
+        };
+        self.finish(outcome);
+    }
+
+    fn on_close(&mut self, now: Timestamp, env: &Envelope) {
+        let Some(job) = self.job.as_mut() else { return };
+        job.close = None;
+        self.timers.clear(TimerKind::CloseDeadline);
+        let class = close_class(env);
+        match job.phase {
+            Phase::CancelRequested => match class {
+                CloseClass::Closed | CloseClass::CompletedAnyway | CloseClass::NotFound => {
+                    job.phase = Phase::CancelConfirm;
+                    self.timers.set(TimerKind::CloseGrace, now + ms(self.config.close_grace_ms));
+                }
+                CloseClass::Refused => {
+                    job.phase = Phase::AwaitingResult;
+                    let txn = job.txn;
+                    let reason = alloc::format!("close refused: {}", summary(env));
+                    self.out.event(Event::Notice(Notice::CancelRefused { txn, reason }));
+                }
+            },
+            Phase::Recovering(Step::Closing) => {
+                job.evidence.push(alloc::format!("close answered: {}", summary(env)));
+                self.recovery_next(now);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_query(&mut self, now: Timestamp, env: &Envelope) {
+        let Some(job) = self.job.as_mut() else { return };
+        job.query = None;
+        self.timers.clear(TimerKind::ReplyDeadline);
+        let verdict = query_verdict(env);
+        job.evidence.push(alloc::format!("query answered: {}", summary(env)));
+        let details = Details::from_envelope(env, job.currency);
+        let code = env.response_code.clone();
+        let msg = env.response_msg.clone();
+        match job.phase {
+            Phase::Recovering(_) => {
+                let late_conflict = job.late_approved
+                    && matches!(verdict, QueryVerdict::NotFound | QueryVerdict::Cancelled | QueryVerdict::Declined);
+                if late_conflict {
+                    let outcome = build::unknown(job, UnknownReason::ConflictingEvidence);
+                    self.finish(outcome);
+                    return;
+                }
+                let outcome = match verdict {
+                    QueryVerdict::Approved => build::approved(job, &details, msg),
+                    QueryVerdict::Declined => build::declined(job, &details, code, msg),
+                    QueryVerdict::Cancelled => build::cancelled(job, &details, code, msg),
+                    QueryVerdict::NotFound => build::rejected(
+                        job,
+                        RejectReason::NotFound,
+                        code,
+                        Some("the order never reached the terminal".into()),
+                    ),
+                    QueryVerdict::Retry => {
+                        self.backoff(now);
+                        return;
+                    }
+                    QueryVerdict::Stop => {
+                        let detail = alloc::format!("recovery query cannot continue: {}", summary(env));
+                        self.out.event(Event::Notice(Notice::ProtocolError { detail }));
+                        let reason = job.reason;
+                        build::unknown(job, reason)
+                    }
+                };
+                self.finish(outcome);
+            }
+            Phase::CancelConfirm => {
+                let outcome = match verdict {
+                    QueryVerdict::Approved => build::approved(job, &details, Some("completed anyway".into())),
+                    QueryVerdict::Declined | QueryVerdict::Cancelled | QueryVerdict::NotFound => {
+                        build::cancelled(job, &details, code, msg)
+                    }
+                    QueryVerdict::Retry | QueryVerdict::Stop => {
+                        job.close_sent = true;
+                        self.enter_recovery(now, UnknownReason::NoResult, "close confirmed but the order's state is open");
+                        return;
+                    }
+                };
+                self.finish(outcome);
+            }
+            Phase::TipConfirm => {
+                let tip_now = details.tip_minor;
+                let wanted = job.tip.map(|t| t.minor_units());
+                let outcome = if verdict == QueryVerdict::Approved && tip_now.is_some() && tip_now == wanted {
+                    build::approved(job, &details, Some("tip adjustment confirmed by query".into()))
+                } else {
+                    build::unknown(job, UnknownReason::RequestReplyLost)
+                };
+                self.finish(outcome);
+            }
+            _ => {}
+        }
+    }
+
+    // ----- timers -------------------------------------------------------------------------
+
+    pub(super) fn on_timer(&mut self, now: Timestamp, timer: TimerKind) {
+        match timer {
+            TimerKind::Reconnect => {
+                if self.link == Link::Down {
+                    self.connect();
+                }
+            }
+            TimerKind::Ping => {
+                if self.link == Link::Up {
+                    if !self.ping_outstanding {
+                        self.ping_outstanding = true;
+                        self.out.transmit(Transmit::plain(TransmitKind::Ping(Vec::new())));
+                        self.timers.set(TimerKind::PongTimeout, now + ms(self.config.pong_timeout_ms));
+                    }
+                    self.timers.set(TimerKind::Ping, now + ms(self.config.ping_interval_ms));
+                }
+            }
+            TimerKind::PongTimeout => {
+                if self.link == Link::Up && self.ping_outstanding {
+                    self.out.transmit(Transmit::plain(TransmitKind::Close));
+                    self.on_link_lost(now, "no pong and no message after a ping", true);
+                }
+            }
+            TimerKind::ResultDeadline => {
+                if self.job.as_ref().is_some_and(|j| {
+                    matches!(j.phase, Phase::AwaitingResult | Phase::CancelRequested | Phase::CancelConfirm)
+                }) {
+                    self.enter_recovery(now, UnknownReason::NoResult, "no result before the result deadline");
+                }
+            }
+            TimerKind::ReconnectGrace => {
+                if self.job.as_ref().is_some_and(|j| {
+                    j.awaiting_redelivery && matches!(j.phase, Phase::AwaitingResult | Phase::CancelRequested)
+                }) {
+                    self.enter_recovery(now, UnknownReason::RequestReplyLost, "no result re-delivered after the reconnect");
+                }
+            }
+            TimerKind::CloseDeadline => self.on_close_deadline(now),
+            TimerKind::CloseGrace => {
+                if self.job.as_ref().is_some_and(|j| j.phase == Phase::CancelConfirm) {
+                    if self.link == Link::Up {
+                        self.send_query(now);
+                    } else {
+                        self.enter_recovery(now, UnknownReason::RequestReplyLost, "link lost while confirming the close");
+                    }
+                }
+            }
+            TimerKind::ReplyDeadline => self.on_reply_deadline(now),
+            TimerKind::RecoveryBackoff => {
+                if let Some(job) = self.job.as_mut() {
+                    if job.phase == Phase::Recovering(Step::Backoff) {
+                        job.phase = Phase::Recovering(Step::WaitLink);
+                        self.recovery_next(now);
+                    }
+                }
+            }
+            TimerKind::RecoveryCap => {
+                if let Some(job) = self.job.as_mut().filter(|j| j.recovering) {
+                    job.evidence.push("recovery deadline passed".into());
+                    let reason = job.reason;
+                    let outcome = build::unknown(job, reason);
+                    self.finish(outcome);
+                }
+            }
+        }
+    }
+
+    fn on_close_deadline(&mut self, now: Timestamp) {
+        let Some(job) = self.job.as_mut() else { return };
+        job.close = None;
+        match job.phase {
+            Phase::CancelRequested => {
+                job.phase = Phase::AwaitingResult;
+                let txn = job.txn;
+                let reason = String::from("the close got no answer before the close deadline");
+                self.out.event(Event::Notice(Notice::CancelRefused { txn, reason }));
+            }
+            Phase::Recovering(Step::Closing) => {
+                job.evidence.push("close unanswered".into());
+                self.recovery_next(now);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_reply_deadline(&mut self, now: Timestamp) {
+        let Some(job) = self.job.as_mut() else { return };
+        job.query = None;
+        match (job.kind, job.phase) {
+            (JobKind::TipAdjust, Phase::AwaitingReply) => {
+                self.tip_confirm(now, "no tip adjustment reply before the deadline");
+            }
+            (_, Phase::AwaitingReply) | (_, Phase::TipConfirm) => {
+                job.evidence.push("no reply before the deadline".into());
+                let outcome = build::unknown(job, UnknownReason::NoResult);
+                self.finish(outcome);
+            }
+            (_, Phase::Recovering(Step::Querying)) => {
+                job.evidence.push("query unanswered".into());
+                self.backoff(now);
+            }
+            (_, Phase::CancelConfirm) => {
+                job.close_sent = true;
+                self.enter_recovery(now, UnknownReason::NoResult, "the confirming query got no answer");
+            }
+            _ => {}
+        }
+    }
+
+    // ----- link changes for the job --------------------------------------------------------
+
+    pub(super) fn job_link_up(&mut self, now: Timestamp) {
+        let Some(job) = self.job.as_mut() else { return };
+        match job.phase {
+            Phase::AwaitingResult | Phase::CancelRequested if job.awaiting_redelivery => {
+                self.timers.set(TimerKind::ReconnectGrace, now + ms(self.config.reconnect_grace_ms));
+            }
+            Phase::Recovering(Step::WaitLink) => self.recovery_next(now),
+            Phase::TipConfirm if job.query.is_none() => self.send_query(now),
+            _ => {}
+        }
+    }
+
+    pub(super) fn job_link_lost(&mut self, now: Timestamp) {
+        let Some(job) = self.job.as_mut() else { return };
+        match job.phase {
+            Phase::AwaitingResult | Phase::CancelRequested => {
+                job.awaiting_redelivery = true;
+                job.phase = Phase::AwaitingResult;
+                job.close = None;
+                self.timers.clear(TimerKind::CloseDeadline);
+            }
+            Phase::CancelConfirm => {
+                job.close_sent = true;
+                self.enter_recovery(now, UnknownReason::RequestReplyLost, "link lost while confirming the close");
+            }
+            Phase::Recovering(Step::Closing) => {
+                job.close = None;
+                self.timers.clear(TimerKind::CloseDeadline);
+                job.phase = Phase::Recovering(Step::WaitLink);
+            }
+            Phase::Recovering(Step::Querying) => {
+                job.query = None;
+                self.timers.clear(TimerKind::ReplyDeadline);
+                job.evidence.push("link lost during the query".into());
+                self.backoff(now);
+            }
+            Phase::AwaitingReply if job.kind == JobKind::TipAdjust => {
+                self.timers.clear(TimerKind::ReplyDeadline);
+                self.tip_confirm(now, "link lost before the tip adjustment reply");
+            }
+            Phase::AwaitingReply | Phase::TipConfirm => {
+                self.timers.clear(TimerKind::ReplyDeadline);
+                job.evidence.push("link lost before the reply".into());
+                let outcome = build::unknown(job, UnknownReason::RequestReplyLost);
+                self.finish(outcome);
+            }
+            Phase::Recovering(_) => {}
+        }
+    }
+
+    // ----- recovery -----------------------------------------------------------------------
+
+    pub(super) fn enter_recovery(&mut self, now: Timestamp, reason: UnknownReason, detail: &str) {
+        let Some(job) = self.job.as_mut() else { return };
+        if job.kind == JobKind::TipAdjust {
+            self.tip_confirm(now, detail);
+            return;
+        }
+        for t in [
+            TimerKind::ResultDeadline,
+            TimerKind::ReconnectGrace,
+            TimerKind::CloseDeadline,
+            TimerKind::CloseGrace,
+            TimerKind::ReplyDeadline,
+        ] {
+            self.timers.clear(t);
+        }
+        job.close = None;
+        job.query = None;
+        job.evidence.push(detail.into());
+        job.phase = Phase::Recovering(Step::WaitLink);
+        job.backoff_ms = self.config.recovery_backoff_ms;
+        if !job.recovering {
+            job.recovering = true;
+            job.reason = reason;
+            let txn = job.txn;
+            self.timers.set(TimerKind::RecoveryCap, now + ms(self.config.recovery_cap_ms));
+            self.progress(txn, Stage::Recovering, Some(detail));
+        }
+        self.recovery_next(now);
+    }
+
+    /// Sends the recovery close once, then queries; waits for the link when it is down.
+    pub(super) fn recovery_next(&mut self, now: Timestamp) {
+        let up = self.link == Link::Up;
+        let Some(job) = self.job.as_mut() else { return };
+        if !up {
+            job.phase = Phase::Recovering(Step::WaitLink);
+            return;
+        }
+        if job.close_sent {
+            job.phase = Phase::Recovering(Step::Querying);
+            self.send_query(now);
+        } else {
+            job.phase = Phase::Recovering(Step::Closing);
+            self.send_close(now);
+        }
+    }
+
+    fn backoff(&mut self, now: Timestamp) {
+        let Some(job) = self.job.as_mut() else { return };
+        job.phase = Phase::Recovering(Step::Backoff);
+        let wait = job.backoff_ms.max(1);
+        job.backoff_ms = wait.saturating_mul(2).min(self.config.recovery_backoff_max_ms);
+        self.timers.set(TimerKind::RecoveryBackoff, now + ms(wait));
+    }
+
+    fn tip_confirm(&mut self, now: Timestamp, detail: &str) {
+        let up = self.link == Link::Up;
+        let Some(job) = self.job.as_mut() else { return };
+        job.evidence.push(detail.into());
+        job.phase = Phase::TipConfirm;
+        job.query = None;
+        if !job.recovering {
+            job.recovering = true;
+            let txn = job.txn;
+            self.progress(txn, Stage::Recovering, Some(detail));
+        }
+        if up {
+            self.send_query(now);
+        } else {
+            self.timers.set(TimerKind::ReplyDeadline, now + ms(self.config.recovery_cap_ms));
+        }
+    }
+
+    pub(super) fn send_close(&mut self, now: Timestamp) {
+        let request_id = self.ids.hex(32);
+        let Some(job) = self.job.as_mut() else { return };
+        let mut biz = Map::new();
+        biz.insert("merchant_order_no".into(), Value::from(job.number.clone().unwrap_or_default()));
+        job.close = Some(Side { request_id: request_id.clone() });
+        job.close_sent = true;
+        let txn = job.txn;
+        let text = self.encode(now, TOPIC_CLOSE, &request_id, &biz, None);
+        self.out.transmit(Transmit::for_txn(txn, TransmitKind::Text(text)));
+        self.timers.set(TimerKind::CloseDeadline, now + ms(self.config.close_deadline_ms));
+    }
+
+    fn send_query(&mut self, now: Timestamp) {
+        let request_id = self.ids.hex(32);
+        let Some(job) = self.job.as_mut() else { return };
+        let mut biz = Map::new();
+        biz.insert("merchant_order_no".into(), Value::from(job.number.clone().unwrap_or_default()));
+        job.query = Some(Side { request_id: request_id.clone() });
+        let txn = job.txn;
+        let text = self.encode(now, TOPIC_QUERY, &request_id, &biz, None);
+        self.out.transmit(Transmit::for_txn(txn, TransmitKind::Text(text)));
+        self.timers.set(TimerKind::ReplyDeadline, now + ms(self.config.query_deadline_ms));
+    }
+
+    // ----- endings ------------------------------------------------------------------------
+
+    fn finish_rejected(&mut self, reason: RejectReason, env: &Envelope) {
+        let Some(job) = self.job.as_ref() else { return };
+        let outcome = build::rejected(job, reason, env.response_code.clone(), env.response_msg.clone());
+        self.finish(outcome);
+    }
+
+    /// Ends the job: one `Finished`, its timers cleared, its requests remembered.
+    pub(super) fn finish(&mut self, outcome: Outcome) {
+        let Some(job) = self.job.take() else { return };
+        for t in [
+            TimerKind::ResultDeadline,
+            TimerKind::ReconnectGrace,
+            TimerKind::CloseDeadline,
+            TimerKind::CloseGrace,
+            TimerKind::ReplyDeadline,
+            TimerKind::RecoveryBackoff,
+            TimerKind::RecoveryCap,
+        ] {
+            self.timers.clear(t);
+        }
+        self.remember(&job);
+        self.out.event(Event::Finished { txn: job.txn, outcome });
+    }
+
+    fn remember(&mut self, job: &Job) {
+        let mut push = |request_id: &str, topic: &str| {
+            if !request_id.is_empty() {
+                self.recent.push_back(Recent {
+                    request_id: request_id.into(),
+                    topic: topic.into(),
+                    number: job.number.clone(),
+                    txn: build::txn_of(job),
+                    at: self.last_now,
+                });
+            }
+        };
+        push(&job.request_id, &job.topic);
+        if let Some(c) = &job.close {
+            push(&c.request_id, TOPIC_CLOSE);
+        }
+        if let Some(q) = &job.query {
+            push(&q.request_id, TOPIC_QUERY);
+        }
+        while self.recent.len() > self.config.late_max {
+            self.recent.pop_front();
+        }
+    }
+}
+
+/// A one-line summary of a message for notices and evidence.
+fn summary(env: &Envelope) -> String {
+    alloc::format!(
+        "topic={} code={} status={} order={}",
+        env.topic.as_deref().unwrap_or("-"),
+        env.response_code.as_deref().unwrap_or("-"),
+        env.biz_text("trans_status").as_deref().unwrap_or("-"),
+        env.order_no().as_deref().unwrap_or("-"),
+    )
+}

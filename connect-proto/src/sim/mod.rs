@@ -161,6 +161,7 @@ pub struct ConnectSim {
     exchanges: Vec<Exchange>,
     next_scenario: Option<Scenario>,
     txn_counter: u32,
+    injected: Option<(u16, u32)>,
 }
 
 impl core::fmt::Debug for ConnectSim {
@@ -198,12 +199,19 @@ impl ConnectSim {
             exchanges: Vec::new(),
             next_scenario: None,
             txn_counter: 0,
+            injected: None,
         }
     }
 
     /// Plays `scenario` for the next transaction instead of the one its amount picks.
     pub fn force_next_scenario(&mut self, scenario: Scenario) {
         self.next_scenario = Some(scenario);
+    }
+
+    /// Answers the next `count` requests with `status` before any effect (a 500, 503 or
+    /// 429 fault of §14).
+    pub fn inject_status(&mut self, status: u16, count: u32) {
+        self.injected = Some((status, count));
     }
 
     /// Takes a terminal offline or brings it back (an offline terminal answers 404).
@@ -296,6 +304,12 @@ impl ConnectSim {
                     .header("Retry-After", "1"),
                 None,
             );
+        }
+        if let Some((status, count)) = self.injected.take() {
+            if count > 1 {
+                self.injected = Some((status, count - 1));
+            }
+            return (error(status, "Injected failure"), None);
         }
         // 2. auth
         if !self.authorised(req) {

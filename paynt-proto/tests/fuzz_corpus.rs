@@ -1,0 +1,42 @@
+#![cfg(feature = "fuzzing")]
+//! Replays every committed fuzz seed of `fuzz/corpus/paynt_*` through its body.
+
+use std::path::PathBuf;
+
+fn replay(folder: &str, body: fn(&[u8])) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(folder);
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            body(&std::fs::read(&path).unwrap());
+            count += 1;
+        }
+    }
+    assert!(count > 0, "no seeds in {}", dir.display());
+}
+
+#[test]
+fn decode_result_seeds() {
+    replay("paynt_decode_result", paynt_proto::fuzzing::decode_result);
+}
+
+#[test]
+fn decode_start_request_seeds() {
+    replay(
+        "paynt_decode_start_request",
+        paynt_proto::fuzzing::decode_start_request,
+    );
+}
+
+#[test]
+fn decode_replies_seeds() {
+    replay("paynt_decode_replies", paynt_proto::fuzzing::decode_replies);
+}
+
+#[test]
+fn machine_seeds() {
+    replay("paynt_machine", paynt_proto::fuzzing::machine);
+}

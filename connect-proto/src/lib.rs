@@ -6,7 +6,10 @@ extern crate alloc;
 extern crate std;
 
 pub mod codec;
+mod decode;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod machine;
 pub mod message;
 pub mod notify;
@@ -15,3 +18,4 @@ pub mod timer;
 
 pub use error::{ConfigError, DecodeError};
 pub use machine::{Config, ConnectMachine, Host};
+pub use decode::{DECODE_KINDS, decode};

@@ -667,6 +667,8 @@ impl<M: Machine, S: Simulator> Pair<M, S> {
         }
         self.socket_open = true;
         self.socket_epoch += 1;
+        // A new connection is a new TCP stream: frames stuck on the old one hold nothing back.
+        self.socket_tail = [self.now; 2];
         let scope = Scope::Socket {
             epoch: self.socket_epoch,
         };

@@ -115,7 +115,10 @@ impl CodepayMachine {
         let Some(job) = self.job.as_ref() else { return };
         let details = Details::from_envelope(env, job.currency);
         match (job.kind, job.phase) {
-            (JobKind::Order(t), Phase::AwaitingResult | Phase::CancelRequested | Phase::CancelConfirm) => {
+            (
+                JobKind::Order(t),
+                Phase::AwaitingResult | Phase::CancelRequested | Phase::CancelConfirm | Phase::ConfirmRefusal,
+            ) => {
                 let mut class = classify_order(env, Some(t));
                 if details.merchant_order_no.is_some() && details.merchant_order_no != job.number {
                     let detail = alloc::format!(
@@ -182,8 +185,17 @@ impl CodepayMachine {
             }
             OrderClass::Declined(DeclineKind::NotReady) => build::rejected(job, RejectReason::Other, code, msg),
             OrderClass::Cancelled => build::cancelled(job, d, code, msg),
-            OrderClass::Busy => build::rejected(job, RejectReason::Busy, code, msg),
-            OrderClass::Duplicate => build::rejected(job, RejectReason::Duplicate, code, msg),
+            OrderClass::Busy | OrderClass::Duplicate => {
+                if job.phase != Phase::ConfirmRefusal {
+                    let reason = if class == OrderClass::Busy { RejectReason::Busy } else { RejectReason::Duplicate };
+                    if let Some(job) = self.job.as_mut() {
+                        job.refusal = Some((reason, code, msg));
+                        job.phase = Phase::ConfirmRefusal;
+                    }
+                    self.send_query(now);
+                }
+                return;
+            }
             OrderClass::NotFound => build::rejected(job, RejectReason::NotFound, code, msg),
             OrderClass::Unknown => {
                 let detail = alloc::format!("terminal reported an unknown result: {}", summary(env));
@@ -335,6 +347,27 @@ impl CodepayMachine {
                 };
                 self.finish(outcome);
             }
+            Phase::ConfirmRefusal => {
+                let outcome = match verdict {
+                    QueryVerdict::NotFound => {
+                        let (reason, code, msg) = job.refusal.clone().unwrap_or((RejectReason::Other, code, msg));
+                        build::rejected(job, reason, code, msg)
+                    }
+                    QueryVerdict::Approved => build::approved(job, &details, msg),
+                    QueryVerdict::Declined => build::declined(job, &details, code, msg),
+                    QueryVerdict::Cancelled => build::cancelled(job, &details, code, msg),
+                    QueryVerdict::Retry => {
+                        // Our order runs: the refusal answered a duplicate; wait for the result.
+                        job.phase = Phase::AwaitingResult;
+                        return;
+                    }
+                    QueryVerdict::Stop => {
+                        self.enter_recovery(now, UnknownReason::NoResult, "refusal could not be confirmed");
+                        return;
+                    }
+                };
+                self.finish(outcome);
+            }
             Phase::TipConfirm => {
                 let tip_now = details.tip_minor;
                 let wanted = job.tip.map(|t| t.minor_units());
@@ -376,7 +409,10 @@ impl CodepayMachine {
             }
             TimerKind::ResultDeadline => {
                 if self.job.as_ref().is_some_and(|j| {
-                    matches!(j.phase, Phase::AwaitingResult | Phase::CancelRequested | Phase::CancelConfirm)
+                    matches!(
+                        j.phase,
+                        Phase::AwaitingResult | Phase::CancelRequested | Phase::CancelConfirm | Phase::ConfirmRefusal
+                    )
                 }) {
                     self.enter_recovery(now, UnknownReason::NoResult, "no result before the result deadline");
                 }
@@ -452,6 +488,9 @@ impl CodepayMachine {
                 job.evidence.push("query unanswered".into());
                 self.backoff(now);
             }
+            (_, Phase::ConfirmRefusal) => {
+                self.enter_recovery(now, UnknownReason::NoResult, "the confirming query got no answer");
+            }
             (_, Phase::CancelConfirm) => {
                 job.close_sent = true;
                 self.enter_recovery(now, UnknownReason::NoResult, "the confirming query got no answer");
@@ -477,8 +516,10 @@ impl CodepayMachine {
     pub(super) fn job_link_lost(&mut self, now: Timestamp) {
         let Some(job) = self.job.as_mut() else { return };
         match job.phase {
-            Phase::AwaitingResult | Phase::CancelRequested => {
+            Phase::AwaitingResult | Phase::CancelRequested | Phase::ConfirmRefusal => {
                 job.awaiting_redelivery = true;
+                job.query = None;
+                self.timers.clear(TimerKind::ReplyDeadline);
                 job.phase = Phase::AwaitingResult;
                 job.close = None;
                 self.timers.clear(TimerKind::CloseDeadline);

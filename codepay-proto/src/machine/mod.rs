@@ -88,6 +88,9 @@ enum Phase {
     AwaitingReply,
     /// A tip adjustment's result is unknown: one query decides.
     TipConfirm,
+    /// The order got `101` or `113`, which a duplicated frame can also cause: one query
+    /// confirms that the terminal holds no order under our number before it is rejected.
+    ConfirmRefusal,
 }
 
 /// A request besides the job's main one (a close or a query), with its id.
@@ -119,6 +122,7 @@ struct Job {
     awaiting_redelivery: bool,
     recovering: bool,
     reason: UnknownReason,
+    refusal: Option<(pos_core::RejectReason, Option<String>, Option<String>)>,
 }
 
 /// A request that completed, remembered to recognise late results (spec §8.7 rule 4).
@@ -393,6 +397,7 @@ impl Job {
             awaiting_redelivery: false,
             recovering: false,
             reason: UnknownReason::NoResult,
+            refusal: None,
         }
     }
 }

@@ -217,10 +217,6 @@ impl CodepaySim {
             failure: None,
             fields,
         };
-        self.store.insert(req.number.clone(), record);
-        self.events.push_back(SimEvent::OrderAccepted {
-            merchant_order_no: req.number.clone(),
-        });
         let behaviour = self.scripted.pop_front().unwrap_or_else(|| {
             if self.config.magic_amounts && req.order_minor > 0 {
                 Behaviour::from_minor_units(req.order_minor)
@@ -229,11 +225,17 @@ impl CodepaySim {
             }
         });
         if behaviour == Behaviour::Busy {
-            self.fail(&req.number, "101");
-            let biz = self.failure_biz(&req.number, "101");
-            self.respond(now, &head, "101", "Transaction in progress, try later", biz, None);
+            // As if another transaction ran (§13.3 row 4): refused, no record.
+            let mut biz = Map::new();
+            biz.insert("merchant_order_no".into(), Value::String(req.number));
+            biz.insert("trans_type".into(), Value::String(req.trans_type));
+            self.respond(now, &head, "101", "Transaction in progress, try later", Some(biz), None);
             return;
         }
+        self.store.insert(req.number.clone(), record);
+        self.events.push_back(SimEvent::OrderAccepted {
+            merchant_order_no: req.number.clone(),
+        });
         let host = matches!(req.trans_type.as_str(), "2" | "6")
             || (req.trans_type == "3" && req.orig.is_some());
         let flow_len = if host {

@@ -65,3 +65,16 @@ pub fn order_frames(pair: &CodepayPair) -> usize {
         .filter(|l| l.contains("pos→sim") && l.contains(r#""topic":"ecrhub.pay.order""#))
         .count()
 }
+
+/// Drains a machine's events and returns the texts it sends.
+pub fn drain_texts(m: &mut CodepayMachine) -> Vec<String> {
+    use pos_core::{Machine, TransmitKind};
+    while m.poll_event().is_some() {}
+    let mut out = Vec::new();
+    while let Some(t) = m.poll_transmit() {
+        if let TransmitKind::Text(s) = t.kind {
+            out.push(s);
+        }
+    }
+    out
+}

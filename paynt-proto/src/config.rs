@@ -31,7 +31,7 @@ pub enum Scheme {
     Http,
 }
 
-/// Everything a [`crate::PayntMachine`] needs; each [analogy] value of the spec is here.
+/// Everything a [`crate::PayntMachine`] needs; each "analogy" value of the spec is here.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Config {

@@ -33,7 +33,7 @@
 //! # Features
 //!
 //! * `std` (default): without it the crate is `#![no_std]` with `alloc`.
-//! * `fuzzing`: [`fuzzing`] bodies for `cargo fuzz` (pulls in pos-core's pair harness).
+//! * `fuzzing`: the `fuzzing` module, bodies for `cargo fuzz` (pulls in pos-core's pair harness).
 //!
 //! # Example: a sale through the pair harness
 //!

@@ -1,4 +1,5 @@
 //! Bad input gives typed errors or lenient readings exactly as the spec says; never a panic.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Fault injection through the pair harness: lost replies, refused connections, 5xx, 401.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
 
 mod common;
 

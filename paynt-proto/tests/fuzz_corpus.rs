@@ -1,5 +1,6 @@
 #![cfg(feature = "fuzzing")]
 //! Replays every committed fuzz seed of `fuzz/corpus/paynt_*` through its body.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
 
 use std::path::PathBuf;
 

@@ -1,5 +1,6 @@
 //! Properties: codecs round-trip; random operation sequences with random faults keep the
 //! money invariants (the pair harness checks them after every step).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
 
 use paynt_proto::codec;
 use paynt_proto::message::{PairResponse, StartRequest, TransType, TransactionResult};

@@ -1,5 +1,6 @@
 //! Crash and resume at each point after the persist event: a fresh machine resumed from the
 //! record ends with the right outcome and never sends a second money request.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Spec §12.6: every scenario the pair harness must cover, each with a transcript snapshot.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
 
 mod common;
 
@@ -294,14 +295,10 @@ fn deadline_then_query() {
     };
     assert_eq!(u.reason, UnknownReason::NoResult);
     assert!(u.hint.as_deref().unwrap().contains("DeadlineExceeded"));
-    let uti = u.references.primary.clone().unwrap();
+    let uti = u.references.primary.unwrap();
     assert!(p.with_sim(|s, now| s.present_card(now, Scenario::Approve)));
     p.run_for(Duration::from_secs(5));
-    let q = p
-        .start(Operation::Lookup {
-            original: uti.clone(),
-        })
-        .unwrap();
+    let q = p.start(Operation::Lookup { original: uti }).unwrap();
     assert_eq!(p.run_until_finished(q).class(), OutcomeClass::Approved);
     assert!(p.events().iter().any(|(_, e)| matches!(e,
         Event::Notice(Notice::LateResult { txn: Some(t), detail }) if *t == txn && detail.contains("approved"))));
@@ -366,11 +363,7 @@ fn reversal_of_voided_uti() {
     let again = p.start(void(&uti)).unwrap();
     assert_eq!(p.run_until_finished(again).class(), OutcomeClass::Rejected);
     // A query of the original now reports it voided.
-    let q = p
-        .start(Operation::Lookup {
-            original: uti.clone(),
-        })
-        .unwrap();
+    let q = p.start(Operation::Lookup { original: uti }).unwrap();
     let Outcome::Cancelled(c) = p.run_until_finished(q) else {
         panic!("not reported voided")
     };
@@ -412,7 +405,7 @@ fn completion_above_preauth() {
     let uti = preauth_then(&mut p);
     let over = Operation::Completion {
         amount: eur(12_000),
-        original: uti.clone(),
+        original: uti,
         reference: None,
     };
     // The machine knows the preauth amount and refuses locally.

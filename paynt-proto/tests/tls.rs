@@ -1,4 +1,5 @@
 //! TLS trust as protocol configuration: trust on first use, pinning, typed mismatch.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! Shared helpers for the pair-harness tests.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 use paynt_proto::sim::{PayntSim, SimConfig};
 use paynt_proto::{Config, PayntMachine};

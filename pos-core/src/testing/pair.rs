@@ -667,12 +667,14 @@ impl<M: Machine, S: Simulator> Pair<M, S> {
         }
         self.socket_open = true;
         self.socket_epoch += 1;
-        // A new connection is a new TCP stream: frames stuck on the old one hold nothing back.
-        self.socket_tail = [self.now; 2];
         let scope = Scope::Socket {
             epoch: self.socket_epoch,
         };
-        let at = self.now + self.config.latency;
+        // The simulator learns of the new connection only after the old one's frames and its
+        // close, which may still be in flight; otherwise it would see the old close last.
+        let at = (self.now + self.config.latency).max(self.link.last_to_sim().unwrap_or(self.now));
+        // A new connection is a new TCP stream: frames stuck on the old one hold nothing back.
+        self.socket_tail = [at; 2];
         self.link
             .schedule(at, Delivery::ToSim(SimInput::Connected), scope);
         self.link

@@ -239,6 +239,8 @@ pub(super) fn declined(job: &Job, d: &Details, code: Option<String>, message: Op
 
 /// A cancellation.
 pub(super) fn cancelled(job: &Job, d: &Details, code: Option<String>, message: Option<String>) -> Outcome {
+    // A success code here comes from a query or close that found the order closed.
+    let code = code.filter(|c| !c.bytes().all(|b| b == b'0'));
     let by = if job.cancel_requested {
         CancelledBy::Pos
     } else if code.as_deref() == Some("107") {

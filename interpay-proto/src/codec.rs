@@ -281,7 +281,9 @@ mod tests {
 
     #[test]
     fn json_keeps_order_and_escapes() {
-        let f = Fields::new().with("TERMID", "A1").with("DESC", "say \"hi\"\n");
+        let f = Fields::new()
+            .with("TERMID", "A1")
+            .with("DESC", "say \"hi\"\n");
         let s = encode_json(&f);
         assert_eq!(s, r#"{"TERMID":"A1","DESC":"say \"hi\"\n"}"#);
         let back = decode_json(s.as_bytes()).unwrap();
@@ -290,8 +292,9 @@ mod tests {
 
     #[test]
     fn json_is_lenient_on_types() {
-        let f = decode_json(br#"{"CODE":0,"ACK":true,"X":null,"RECEIPTS":{"customer":"<B>x</B>"}}"#)
-            .unwrap();
+        let f =
+            decode_json(br#"{"CODE":0,"ACK":true,"X":null,"RECEIPTS":{"customer":"<B>x</B>"}}"#)
+                .unwrap();
         assert_eq!(f.get("CODE"), Some("0"));
         assert_eq!(f.get("ACK"), Some("true"));
         assert_eq!(f.get("X"), None);
@@ -301,7 +304,9 @@ mod tests {
 
     #[test]
     fn tag_value_unescapes_and_groups() {
-        let f = decode_tag_value("TEXT=A&&B&CODE=0000&REFUND&RECEIPTS=[Customer=<L>a&&b</L>&Merchant=m]&URL=https://x/?a=1");
+        let f = decode_tag_value(
+            "TEXT=A&&B&CODE=0000&REFUND&RECEIPTS=[Customer=<L>a&&b</L>&Merchant=m]&URL=https://x/?a=1",
+        );
         assert_eq!(f.get("TEXT"), Some("A&B"));
         assert_eq!(f.get("CODE"), Some("0000"));
         assert_eq!(f.get("REFUND"), Some("Y"));
@@ -331,7 +336,11 @@ mod tests {
         assert!(decode_body(None, b"  {\"CODE\":\"1\"}").is_ok());
         assert_eq!(decode_body(None, b"  "), Err(CodecError::Empty));
         let f = decode_body(Some("text/plain"), b"CODE=0000&TEXT=A%20B").unwrap();
-        assert_eq!(f.get("TEXT"), Some("A%20B"), "tag/value is not percent-decoded");
+        assert_eq!(
+            f.get("TEXT"),
+            Some("A%20B"),
+            "tag/value is not percent-decoded"
+        );
         let f = decode_body(Some("application/x-www-form-urlencoded"), b"TEXT=A%20B").unwrap();
         assert_eq!(f.get("TEXT"), Some("A B"));
     }

@@ -33,7 +33,11 @@ pub fn decode(kind: &str, bytes: &[u8]) -> Result<Value, DecodeError> {
             let fields: Vec<Value> = f
                 .iter()
                 .map(|(n, v)| {
-                    let shown = if n.eq_ignore_ascii_case("PASS") { "[redacted]" } else { v };
+                    let shown = if n.eq_ignore_ascii_case("PASS") {
+                        "[redacted]"
+                    } else {
+                        v
+                    };
                     json!([n, shown])
                 })
                 .collect();

@@ -23,9 +23,9 @@ pub fn decode_json_body(data: &[u8]) {
 pub fn decode_tag_value_body(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let f = decode_tag_value(&text);
-    let plain = f
-        .iter()
-        .all(|(n, v)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric()) && !v.starts_with('['));
+    let plain = f.iter().all(|(n, v)| {
+        !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric()) && !v.starts_with('[')
+    });
     if plain {
         let again = decode_tag_value(&encode_tag_value(&f));
         assert_eq!(again, f, "tag/value round trip");
@@ -104,9 +104,18 @@ pub fn machine(data: &[u8]) {
                     continue;
                 };
                 let op = if matches!(step, Step::Sale(_)) {
-                    Operation::Sale { amount, tip: None, cashback: None, reference: None }
+                    Operation::Sale {
+                        amount,
+                        tip: None,
+                        cashback: None,
+                        reference: None,
+                    }
                 } else {
-                    Operation::Refund { amount, original: None, reference: None }
+                    Operation::Refund {
+                        amount,
+                        original: None,
+                        reference: None,
+                    }
                 };
                 if let Ok(t) = pair.start(op) {
                     txns.push(t);
@@ -126,7 +135,10 @@ pub fn machine(data: &[u8]) {
             Step::SimFault(k) => {
                 let fault = match k % 6 {
                     0 => CallbackFault::Drop,
-                    1 => CallbackFault::Duplicate { n: 1, spacing_ms: 700 },
+                    1 => CallbackFault::Duplicate {
+                        n: 1,
+                        spacing_ms: 700,
+                    },
                     2 => CallbackFault::Delay(8000),
                     3 => CallbackFault::Reorder,
                     4 => CallbackFault::WrongToken,

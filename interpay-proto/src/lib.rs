@@ -43,7 +43,7 @@
 //!
 //! * `std` (default): `std::error::Error` for the errors. Without it the crate is `no_std`
 //!   with `alloc`.
-//! * `fuzzing`: the [`fuzzing`] bodies for `cargo fuzz` and the corpus replay test.
+//! * `fuzzing`: the `fuzzing` module of fuzz bodies for `cargo fuzz` and the corpus replay test.
 //!
 //! # Example
 //!

@@ -172,7 +172,7 @@ impl Line {
             let text: String = self.segments.iter().map(|(_, t)| t.as_str()).collect();
             for piece in wrap(&text, width) {
                 let pad = width.saturating_sub(len(&piece)) / 2;
-                push_trimmed(out, alloc::format!("{}{piece}", " ".repeat(pad)));
+                push_trimmed(out, &alloc::format!("{}{piece}", " ".repeat(pad)));
             }
             return;
         }
@@ -192,19 +192,19 @@ impl Line {
         if r == 0 {
             wrap(&left, width)
                 .into_iter()
-                .for_each(|p| push_trimmed(out, p));
+                .for_each(|p| push_trimmed(out, &p));
         } else if l + 1 + r <= width {
             let fill = width - l - r;
-            push_trimmed(out, alloc::format!("{left}{}{right}", " ".repeat(fill)));
+            push_trimmed(out, &alloc::format!("{left}{}{right}", " ".repeat(fill)));
         } else {
             if l > 0 {
                 wrap(&left, width)
                     .into_iter()
-                    .for_each(|p| push_trimmed(out, p));
+                    .for_each(|p| push_trimmed(out, &p));
             }
             for piece in wrap(&right, width) {
                 let pad = width.saturating_sub(len(&piece));
-                push_trimmed(out, alloc::format!("{}{piece}", " ".repeat(pad)));
+                push_trimmed(out, &alloc::format!("{}{piece}", " ".repeat(pad)));
             }
         }
     }
@@ -227,7 +227,7 @@ fn len(s: &str) -> usize {
     s.chars().count()
 }
 
-fn push_trimmed(out: &mut Vec<String>, line: String) {
+fn push_trimmed(out: &mut Vec<String>, line: &str) {
     out.push(line.trim_end_matches(' ').into());
 }
 
@@ -424,5 +424,63 @@ mod tests {
             "         CUSTOMER COPY",
         ];
         assert_eq!(lines, expected);
+    }
+
+    #[test]
+    fn every_tag_tokenizes() {
+        let t = tokenize(
+            "<L>a</L><R>b</R><C>c</C><LG>d</LG><B>e</B><INV>f</INV><INV/><BR><br /></BR><IMG src='x.png'>",
+        );
+        assert!(t.contains(&Token::Open {
+            name: "LG".into(),
+            attrs: Vec::new()
+        }));
+        assert!(t.contains(&Token::Close { name: "INV".into() }));
+        assert!(t.contains(&Token::Void {
+            name: "INV".into(),
+            attrs: Vec::new()
+        }));
+        assert_eq!(
+            t.iter().filter(|x| **x == Token::LineBreak).count(),
+            2,
+            "</BR> is ignored"
+        );
+        assert!(t.contains(&Token::Void {
+            name: "IMG".into(),
+            attrs: alloc::vec![("src".into(), "x.png".into())]
+        }));
+    }
+
+    #[test]
+    fn malformed_markup_is_text_and_never_fails() {
+        let t = tokenize("a < b <1x> <L unclosed &amp; &bogus; &#65;&#x42;\tz");
+        assert_eq!(
+            t,
+            [Token::Text("a < b <1x> <L unclosed & &bogus; AB z".into())]
+        );
+        // A raw line ending right after <BR> is absorbed; a second one is a break.
+        assert_eq!(tokenize("x<BR>  \r\ny").len(), 3);
+        assert_eq!(tokenize("x<BR>\n\ny").len(), 4);
+        let lines = render(
+            "<R>unmatched</L></R><C>centre</C>",
+            &RenderOptions {
+                width: 12,
+                image_placeholder: None,
+            },
+        );
+        assert_eq!(lines, ["centre", "   unmatched"]);
+    }
+
+    #[test]
+    fn long_text_wraps_and_images_use_the_placeholder() {
+        let o = RenderOptions {
+            width: 10,
+            image_placeholder: Some("[LOGO]".into()),
+        };
+        assert_eq!(
+            render("<C><IMG/></C><BR/>hello big world", &o),
+            ["  [LOGO]", "hello big", "world"]
+        );
+        assert_eq!(render("abcdefghijkl", &o), ["abcdefghij", "kl"]);
     }
 }

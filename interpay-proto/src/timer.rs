@@ -69,11 +69,31 @@ impl Timeouts {
     /// `ConfigError::Invalid` naming the first value out of range.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let checks: [(&'static str, u64, u64, u64); 5] = [
-            ("timeouts.http_response_secs", self.http_response_secs, 1, 60),
-            ("timeouts.callback_deadline_secs", self.callback_deadline_secs, 60, 1800),
+            (
+                "timeouts.http_response_secs",
+                self.http_response_secs,
+                1,
+                60,
+            ),
+            (
+                "timeouts.callback_deadline_secs",
+                self.callback_deadline_secs,
+                60,
+                1800,
+            ),
             ("timeouts.cancel_grace_secs", self.cancel_grace_secs, 5, 120),
-            ("timeouts.ack_deadline_secs", self.ack_deadline_secs, 10, 170),
-            ("timeouts.retention_secs", self.retention_secs, 3600, u64::MAX),
+            (
+                "timeouts.ack_deadline_secs",
+                self.ack_deadline_secs,
+                10,
+                170,
+            ),
+            (
+                "timeouts.retention_secs",
+                self.retention_secs,
+                3600,
+                u64::MAX,
+            ),
         ];
         for (field, value, min, max) in checks {
             if !(min..=max).contains(&value) {

@@ -12,7 +12,11 @@ use pos_core::{Outcome, OutcomeClass};
 #[test]
 fn start_reply_lost_fails_over_with_the_identical_body() {
     let mut pair = pair();
-    pair.add_fault(FaultRule::new(Dir::ToPos, Matcher::contains("\"CODE\":\"0000\""), Fault::Drop));
+    pair.add_fault(FaultRule::new(
+        Dir::ToPos,
+        Matcher::contains("\"CODE\":\"0000\""),
+        Fault::Drop,
+    ));
     let txn = pair.start(sale(1253)).unwrap(); // the card comes after the reply timeout
     let outcome = pair.run_until_finished(txn);
     // The peer answers DUPLICATE: Indeterminate, then the callback settles it.
@@ -55,9 +59,14 @@ fn every_callback_encoding_is_accepted() {
         let mut pair = pair_with(config(), sim);
         let txn = pair.start(sale(1000)).unwrap();
         let outcome = pair.run_until_finished(txn);
-        let Outcome::Approved(a) = &outcome else { panic!("{enc:?}: {outcome:?}") };
+        let Outcome::Approved(a) = &outcome else {
+            panic!("{enc:?}: {outcome:?}")
+        };
         assert!(!a.receipt.customer.is_empty(), "{enc:?}");
-        assert!(pair.now().as_millis() < 10_000, "{enc:?} settled by the callback");
+        assert!(
+            pair.now().as_millis() < 10_000,
+            "{enc:?} settled by the callback"
+        );
     }
 }
 
@@ -66,7 +75,9 @@ fn approval_without_ack_is_acknowledged_once() {
     let mut pair = pair();
     let txn = pair.start(sale(1261)).unwrap();
     let outcome = pair.run_until_finished(txn);
-    let Outcome::Approved(a) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Approved(a) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(a.references.get("capture"), Some("captured"));
     assert_eq!(transcript(&pair).matches("\"ACTION\":\"Ack\"").count(), 1);
 }
@@ -78,7 +89,10 @@ fn no_card_ever_presented_is_cancelled_by_recovery() {
     let outcome = pair.run_until_finished(txn);
     assert_eq!(outcome.class(), OutcomeClass::Cancelled);
     let t = transcript(&pair);
-    assert!(t.matches("\"ACTION\":\"GetResult\"").count() <= 2, "never polls");
+    assert!(
+        t.matches("\"ACTION\":\"GetResult\"").count() <= 2,
+        "never polls"
+    );
 }
 
 #[test]
@@ -110,6 +124,8 @@ fn gateway_unavailable_is_rejected_without_doubt() {
     pair.refuse_connections(true);
     let txn = pair.start(sale(1000)).unwrap();
     let outcome = pair.run_until_finished(txn);
-    let Outcome::Rejected(r) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Rejected(r) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(r.reason, pos_core::RejectReason::Unavailable);
 }

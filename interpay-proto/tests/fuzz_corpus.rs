@@ -1,10 +1,13 @@
 #![cfg(feature = "fuzzing")]
 //! Replays every committed fuzz corpus file through its body.
+#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 
 fn replay(body: &str, f: fn(&[u8])) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(format!("interpay_{body}"));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(format!("interpay_{body}"));
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();

@@ -1,6 +1,8 @@
 //! Properties: codecs round-trip; random operations with random faults keep the invariants.
 
-use interpay_proto::codec::{decode_form, decode_json, decode_tag_value, encode_json, encode_query, encode_tag_value};
+use interpay_proto::codec::{
+    decode_form, decode_json, decode_tag_value, encode_json, encode_query, encode_tag_value,
+};
 use interpay_proto::message::{Fields, format_amt, parse_amt};
 use proptest::prelude::*;
 

@@ -17,7 +17,9 @@ fn crash_after_persist_before_send() {
     let outcome = pair.run_until_finished(txn);
     // The request never left; without a SECUREID the machine can only wait, then report
     // Unknown with the references to reconcile (it never re-sends StartSession).
-    let Outcome::Unknown(u) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Unknown(u) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(u.reason, UnknownReason::RequestReplyLost);
     assert_eq!(pair.money_requests(txn), 0);
     assert_eq!(pair.crashes(), 1);
@@ -34,7 +36,11 @@ fn crash_after_send() {
     ));
     let txn = pair.start(sale(1000)).unwrap();
     let outcome = pair.run_until_finished(txn);
-    assert_eq!(outcome.class(), OutcomeClass::Approved, "the callback's token still matches");
+    assert_eq!(
+        outcome.class(),
+        OutcomeClass::Approved,
+        "the callback's token still matches"
+    );
     assert_eq!(pair.money_requests(txn), 1);
     insta::assert_snapshot!(transcript(&pair));
 }
@@ -54,10 +60,18 @@ fn crash_while_customer_pays() {
 #[test]
 fn crash_when_result_produced_but_not_delivered() {
     let mut pair = pair();
-    pair.add_fault(FaultRule::new(Dir::ToPos, Matcher::contains("callback POST"), Fault::CrashPos));
+    pair.add_fault(FaultRule::new(
+        Dir::ToPos,
+        Matcher::contains("callback POST"),
+        Fault::CrashPos,
+    ));
     let txn = pair.start(sale(1251)).unwrap();
     let outcome = pair.run_until_finished(txn);
-    assert_eq!(outcome.class(), OutcomeClass::Declined, "found by GetResult");
+    assert_eq!(
+        outcome.class(),
+        OutcomeClass::Declined,
+        "found by GetResult"
+    );
     assert_eq!(pair.money_requests(txn), 1);
     insta::assert_snapshot!(transcript(&pair));
 }

@@ -12,7 +12,9 @@ fn approve() {
     let mut pair = pair();
     let txn = pair.start(sale(4275)).unwrap();
     let outcome = pair.run_until_finished(txn);
-    let Outcome::Approved(a) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Approved(a) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(a.amount, Some(cad(4275)));
     assert_eq!(a.references.get("capture"), Some("captured"));
     assert!(!a.receipt.customer.is_empty());
@@ -25,7 +27,9 @@ fn decline() {
     let mut pair = pair();
     let txn = pair.start(sale(1251)).unwrap();
     let outcome = pair.run_until_finished(txn);
-    let Outcome::Declined(d) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Declined(d) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(d.code.as_deref(), Some("8509"));
     insta::assert_snapshot!(transcript(&pair));
 }
@@ -45,7 +49,9 @@ fn cancelled_on_terminal() {
     let mut pair = pair();
     let txn = pair.start(sale(1252)).unwrap();
     let outcome = pair.run_until_finished(txn);
-    let Outcome::Cancelled(c) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Cancelled(c) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(c.by, pos_core::CancelledBy::Terminal);
     insta::assert_snapshot!(transcript(&pair));
 }
@@ -55,7 +61,9 @@ fn busy() {
     let mut pair = pair();
     let txn = pair.start(sale(1257)).unwrap();
     let outcome = pair.run_until_finished(txn);
-    let Outcome::Rejected(r) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Rejected(r) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(r.reason, RejectReason::Busy);
     // The machine itself refuses a second session while one is in flight.
     let mut pair2 = pair_with(config(), SimConfig::default());
@@ -76,7 +84,9 @@ fn duplicate_requestid() {
     };
     let txn = pair.start(op).unwrap();
     let outcome = pair.run_until_finished(txn);
-    let Outcome::Rejected(r) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Rejected(r) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(r.reason, RejectReason::Duplicate);
     assert_eq!(pair.money_requests(txn), 1);
     insta::assert_snapshot!(transcript(&pair));
@@ -89,8 +99,15 @@ fn callback_lost_after_approval() {
     let outcome = pair.run_until_finished(txn);
     assert_eq!(outcome.class(), OutcomeClass::Approved);
     let t = transcript(&pair);
-    assert_eq!(t.matches("\"ACTION\":\"GetResult\"").count(), 1, "one GetResult, no polling");
-    assert!(!t.contains("pos→sim  GET"), "an approval found by recovery is never voided");
+    assert_eq!(
+        t.matches("\"ACTION\":\"GetResult\"").count(),
+        1,
+        "one GetResult, no polling"
+    );
+    assert!(
+        !t.contains("pos→sim  GET"),
+        "an approval found by recovery is never voided"
+    );
     insta::assert_snapshot!(t);
 }
 
@@ -105,7 +122,12 @@ fn callback_lost_after_decline() {
 #[test]
 fn callback_duplicated() {
     let mut pair = pair();
-    pair.with_sim(|sim, _| sim.fault_next_session(CallbackFault::Duplicate { n: 2, spacing_ms: 500 }));
+    pair.with_sim(|sim, _| {
+        sim.fault_next_session(CallbackFault::Duplicate {
+            n: 2,
+            spacing_ms: 500,
+        });
+    });
     let txn = pair.start(sale(1000)).unwrap();
     assert_eq!(pair.run_until_finished(txn).class(), OutcomeClass::Approved);
     pair.run_for(core::time::Duration::from_secs(5));
@@ -147,7 +169,9 @@ fn cancel_before_approval() {
     pair.run_for(core::time::Duration::from_secs(1));
     pair.cancel(txn).unwrap();
     let outcome = pair.run_until_finished(txn);
-    let Outcome::Cancelled(c) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Cancelled(c) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(c.by, pos_core::CancelledBy::Pos);
     insta::assert_snapshot!(transcript(&pair));
 }
@@ -165,7 +189,9 @@ fn cancel_after_approval() {
     pair.run_for(core::time::Duration::from_secs(4));
     pair.cancel(txn).unwrap();
     let outcome = pair.run_until_finished(txn);
-    let Outcome::Cancelled(c) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Cancelled(c) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(c.references.get("result"), Some("voided"));
     insta::assert_snapshot!(transcript(&pair));
 }
@@ -175,13 +201,25 @@ fn start_session_reply_lost() {
     let mut cfg = config();
     cfg.endpoints.secondary = None;
     let mut pair = pair_with(cfg, SimConfig::default());
-    pair.add_fault(FaultRule::new(Dir::ToPos, Matcher::contains("\"CODE\":\"0000\""), Fault::Drop));
+    pair.add_fault(FaultRule::new(
+        Dir::ToPos,
+        Matcher::contains("\"CODE\":\"0000\""),
+        Fault::Drop,
+    ));
     let txn = pair.start(sale(1254)).unwrap(); // and the callback is lost too
     let outcome = pair.run_until_finished(txn);
-    let Outcome::Unknown(u) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Unknown(u) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(u.reason, UnknownReason::RequestReplyLost);
     assert_eq!(u.amount, Some(cad(1254)));
     assert_eq!(pair.money_requests(txn), 1);
-    assert_eq!(transcript(&pair).matches("\"ACTION\":\"StartSession\"").count(), 1, "never re-sent");
+    assert_eq!(
+        transcript(&pair)
+            .matches("\"ACTION\":\"StartSession\"")
+            .count(),
+        1,
+        "never re-sent"
+    );
     insta::assert_snapshot!(transcript(&pair));
 }

@@ -2,7 +2,9 @@
 
 use alloc::string::String;
 
-use pos_core::{CallbackId, Event, HttpRequest, HttpResponse, Method, Notice, Timestamp, Transmit, TransmitKind};
+use pos_core::{
+    CallbackId, Event, HttpRequest, HttpResponse, Method, Notice, Timestamp, Transmit, TransmitKind,
+};
 
 use super::InterpayMachine;
 use super::flow::Source;
@@ -75,12 +77,22 @@ impl InterpayMachine {
             let Some(s) = self.session.as_ref() else {
                 return 500;
             };
-            (s.requestid.clone(), s.secureid.clone(), s.amount_minor, s.cancel_sent)
+            (
+                s.requestid.clone(),
+                s.secureid.clone(),
+                s.amount_minor,
+                s.cancel_sent,
+            )
         } else {
             let Some(r) = self.retained.get(&token) else {
                 return 404;
             };
-            (r.requestid.clone(), r.secureid.clone(), r.amount_minor, r.cancel_sent)
+            (
+                r.requestid.clone(),
+                r.secureid.clone(),
+                r.amount_minor,
+                r.cancel_sent,
+            )
         };
         if !identity_matches(&msg, &requestid, secureid.as_deref()) {
             self.notice(Notice::ProtocolError {
@@ -89,7 +101,9 @@ impl InterpayMachine {
             return 400;
         }
         let kind = classify_result(&msg.code, &msg.text, cancel_sent);
-        if kind == ResultKind::Approved && msg.amt.as_deref().and_then(parse_amt) != Some(amount_minor) {
+        if kind == ResultKind::Approved
+            && msg.amt.as_deref().and_then(parse_amt) != Some(amount_minor)
+        {
             // A forged or garbled approval must not move the session; recovery still finds
             // the truth with GetResult.
             self.notice(Notice::ProtocolError {

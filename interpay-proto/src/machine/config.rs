@@ -126,11 +126,17 @@ impl Config {
     pub fn validate(&self) -> Result<Currency, ConfigError> {
         let url_ok = |u: &str| u.starts_with("https://") || u.starts_with("http://");
         if !url_ok(&self.endpoints.primary) {
-            return Err(ConfigError::invalid("endpoints.primary", "not an http(s) URL"));
+            return Err(ConfigError::invalid(
+                "endpoints.primary",
+                "not an http(s) URL",
+            ));
         }
         if let Some(s) = &self.endpoints.secondary {
             if !url_ok(s) {
-                return Err(ConfigError::invalid("endpoints.secondary", "not an http(s) URL"));
+                return Err(ConfigError::invalid(
+                    "endpoints.secondary",
+                    "not an http(s) URL",
+                ));
             }
         }
         if !(1..=16).contains(&self.termid.len())
@@ -145,7 +151,10 @@ impl Config {
         if !(1..=40).contains(&self.deviceid.len())
             || !self.deviceid.bytes().all(|b| (0x20..0x7f).contains(&b))
         {
-            return Err(ConfigError::invalid("deviceid", "1-40 printable ASCII characters"));
+            return Err(ConfigError::invalid(
+                "deviceid",
+                "1-40 printable ASCII characters",
+            ));
         }
         let base = &self.callback_base;
         let secure = base.starts_with("https://");
@@ -156,14 +165,23 @@ impl Config {
             ));
         }
         if base.contains(['?', '#']) {
-            return Err(ConfigError::invalid("callback_base", "no query or fragment"));
+            return Err(ConfigError::invalid(
+                "callback_base",
+                "no query or fragment",
+            ));
         }
         if !valid_custemail(&self.customer_email) {
-            return Err(ConfigError::invalid("customer_email", "CUSTEMAIL alphabet, at most 60"));
+            return Err(ConfigError::invalid(
+                "customer_email",
+                "CUSTEMAIL alphabet, at most 60",
+            ));
         }
         if let Some(d) = &self.description {
             if d.chars().count() > 60 || d.chars().any(char::is_control) {
-                return Err(ConfigError::invalid("description", "at most 60 printable characters"));
+                return Err(ConfigError::invalid(
+                    "description",
+                    "at most 60 printable characters",
+                ));
             }
         }
         if !(1..=2).contains(&self.max_start_attempts) {
@@ -194,4 +212,3 @@ impl Config {
         b
     }
 }
-

@@ -36,14 +36,16 @@ impl InterpayMachine {
         let Some(exchange) = self.session.as_mut().and_then(|s| s.inflight.remove(&id)) else {
             return; // late, duplicate or for a finished session
         };
-        let fields = reply.map_err(|pd| pd).and_then(|r| parse_reply(&r).ok_or(true));
+        let fields = reply.and_then(|r| parse_reply(&r).ok_or(true));
         match exchange {
             Exchange::Start { base } => self.on_start_reply(now, base, fields),
             Exchange::GetResult { base, peer_retry } => {
-                self.on_get_result(now, base, peer_retry, fields.ok());
+                self.on_get_result(now, base, peer_retry, fields.as_ref().ok());
             }
-            Exchange::Cancel => self.on_cancel_reply(now, fields.ok()),
-            Exchange::Ack { base, peer_retry } => self.on_ack_reply(now, base, peer_retry, fields.ok()),
+            Exchange::Cancel => self.on_cancel_reply(now, fields.as_ref().ok()),
+            Exchange::Ack { base, peer_retry } => {
+                self.on_ack_reply(now, base, peer_retry, fields.as_ref().ok());
+            }
         }
     }
 
@@ -59,8 +61,8 @@ impl InterpayMachine {
                         "StartSession may have reached the terminal but no callback came",
                     )
                 }) else {
-            return;
-        };
+                    return;
+                };
                 self.finish(now, outcome, None);
             }
             (TimerKind::CallbackDeadline, Phase::Awaiting) => self.begin_recovery(now),
@@ -75,7 +77,9 @@ impl InterpayMachine {
                     self.no_usable_result(now);
                 }
             }
-            (TimerKind::AckDeadline, Phase::Capturing) => self.finish_pending(now, Capture::Unconfirmed),
+            (TimerKind::AckDeadline, Phase::Capturing) => {
+                self.finish_pending(now, Capture::Unconfirmed);
+            }
             _ => {}
         }
     }
@@ -101,10 +105,14 @@ impl InterpayMachine {
             StartClass::Duplicate if earlier_doubt => self.indeterminate(now),
             StartClass::Duplicate => {
                 let Some(outcome) = self.with_session(|s| {
-                    s.rejected(RejectReason::Duplicate, Some(&reply.code), Some(&reply.text))
+                    s.rejected(
+                        RejectReason::Duplicate,
+                        Some(&reply.code),
+                        Some(&reply.text),
+                    )
                 }) else {
-            return;
-        };
+                    return;
+                };
                 self.finish(now, outcome, None);
             }
             StartClass::Rejected(class) => {
@@ -118,9 +126,11 @@ impl InterpayMachine {
                     }));
                 }
                 let reason = reject_reason(&reply.code, class);
-                let Some(outcome) = self.with_session(|s| s.rejected(reason, Some(&reply.code), Some(&reply.text))) else {
-            return;
-        };
+                let Some(outcome) =
+                    self.with_session(|s| s.rejected(reason, Some(&reply.code), Some(&reply.text)))
+                else {
+                    return;
+                };
                 self.finish(now, outcome, None);
             }
         }
@@ -135,8 +145,11 @@ impl InterpayMachine {
         s.secureid = reply.secureid;
         s.cancelurl = reply.cancelurl;
         s.host_field = reply.host;
-        let (txn, missing, cancel_wanted) =
-            (s.txn, s.secureid.is_none() || s.cancelurl.is_none(), s.cancel_wanted);
+        let (txn, missing, cancel_wanted) = (
+            s.txn,
+            s.secureid.is_none() || s.cancelurl.is_none(),
+            s.cancel_wanted,
+        );
         let record = s.record();
         self.out.event(Event::Persist(record));
         self.progress(txn, Stage::Accepted, "sent to the terminal");
@@ -193,7 +206,11 @@ impl InterpayMachine {
         };
         s.phase = Phase::Indeterminate;
         let txn = s.txn;
-        self.progress(txn, Stage::Recovering, "StartSession possibly delivered; awaiting the callback");
+        self.progress(
+            txn,
+            Stage::Recovering,
+            "StartSession possibly delivered; awaiting the callback",
+        );
         let deadline = now + self.config.timeouts.get(TimerKind::CallbackDeadline);
         self.timers.set(TimerKind::CallbackDeadline, deadline);
     }
@@ -208,12 +225,18 @@ impl InterpayMachine {
         s.phase = Phase::Recovering;
         let txn = s.txn;
         if s.secureid.is_none() {
-            let Some(outcome) = self.with_session(|s| s.unknown(UnknownReason::NoResult, "no SECUREID to look up")) else {
-            return;
-        };
+            let Some(outcome) =
+                self.with_session(|s| s.unknown(UnknownReason::NoResult, "no SECUREID to look up"))
+            else {
+                return;
+            };
             return self.finish(now, outcome, None);
         }
-        self.progress(txn, Stage::Recovering, "no callback by the deadline; asking GetResult");
+        self.progress(
+            txn,
+            Stage::Recovering,
+            "no callback by the deadline; asking GetResult",
+        );
         self.send_get_result(now, None, false);
     }
 
@@ -232,11 +255,16 @@ impl InterpayMachine {
         }
         let url = self.follow_up_url(base);
         let request = self.post(&url, self.encode(&f));
-        self.send(now, Exchange::GetResult { base, peer_retry }, request, false);
+        self.send(
+            now,
+            Exchange::GetResult { base, peer_retry },
+            request,
+            false,
+        );
     }
 
-    fn on_get_result(&mut self, now: Timestamp, base: usize, peer_retry: bool, f: Option<Fields>) {
-        let msg = f.as_ref().and_then(ResultMessage::from_fields);
+    fn on_get_result(&mut self, now: Timestamp, base: usize, peer_retry: bool, f: Option<&Fields>) {
+        let msg = f.and_then(ResultMessage::from_fields);
         let code = msg.as_ref().map(|m| m.code.clone()).unwrap_or_default();
         let retry_class = msg.is_none() || is_retry_code(&code);
         if retry_class && !peer_retry && self.config.endpoints.secondary.is_some() {
@@ -246,7 +274,8 @@ impl InterpayMachine {
             return self.no_usable_result(now);
         };
         if let Some(s) = self.session.as_mut() {
-            s.evidence.push(alloc::format!("GetResult {} {}", msg.code, msg.text));
+            s.evidence
+                .push(alloc::format!("GetResult {} {}", msg.code, msg.text));
         }
         let cancel_sent = self.session.as_ref().is_some_and(|s| s.cancel_sent);
         let kind = classify_result(&msg.code, &msg.text, false);
@@ -268,8 +297,7 @@ impl InterpayMachine {
             },
         };
         if matches!(code.as_str(), "1001" | "9128") {
-            self.out
-                .event(Event::Notice(Notice::ReauthNeeded { code: code.clone() }));
+            self.out.event(Event::Notice(Notice::ReauthNeeded { code }));
         }
         match usable {
             Some(kind) => {
@@ -295,9 +323,9 @@ impl InterpayMachine {
         if !s.cancel_sent && s.cancelurl.is_some() && s.getresults_used < 2 {
             return self.send_cancel(now);
         }
-        let Some(outcome) = self.with_session(|s| {
-            s.unknown(UnknownReason::NoResult, "recovery found no result")
-        }) else {
+        let Some(outcome) =
+            self.with_session(|s| s.unknown(UnknownReason::NoResult, "recovery found no result"))
+        else {
             return;
         };
         self.finish(now, outcome, None);
@@ -321,19 +349,23 @@ impl InterpayMachine {
         self.send(now, Exchange::Cancel, request, false);
     }
 
-    fn on_cancel_reply(&mut self, now: Timestamp, f: Option<Fields>) {
+    fn on_cancel_reply(&mut self, now: Timestamp, f: Option<&Fields>) {
         let Some(s) = self.session.as_ref() else {
             return;
         };
         let txn = s.txn;
-        let code = f.as_ref().and_then(|f| f.text("CODE")).map(ToString::to_string);
+        let code = f
+            .as_ref()
+            .and_then(|f| f.text("CODE"))
+            .map(ToString::to_string);
         let reason = match code.as_deref() {
             Some(c @ ("8508" | "8506")) => Some(alloc::format!("CancelRefused {{ code: {c} }}")),
             Some(_) => None,
             None => Some("cancel reply lost; the result still decides".into()),
         };
         if let Some(reason) = reason {
-            self.out.event(Event::Notice(Notice::CancelRefused { txn, reason }));
+            self.out
+                .event(Event::Notice(Notice::CancelRefused { txn, reason }));
         }
         if matches!(
             self.session.as_ref().map(|s| s.phase),
@@ -371,10 +403,13 @@ impl InterpayMachine {
                         msg.refund
                     ));
                     let Some(outcome) = self.with_session(|s| {
-                        s.unknown(UnknownReason::ConflictingEvidence, "AmountMismatch or RefundMismatch")
+                        s.unknown(
+                            UnknownReason::ConflictingEvidence,
+                            "AmountMismatch or RefundMismatch",
+                        )
                     }) else {
-            return;
-        };
+                        return;
+                    };
                     return self.finish(now, outcome, Some((kind, msg.code)));
                 }
                 if phase == Phase::ConfirmingRace {
@@ -410,16 +445,26 @@ impl InterpayMachine {
             }
             ResultKind::Ambiguous => {
                 s.evidence.push(alloc::format!("{} {}", msg.code, msg.text));
-                let Some(outcome) = self.with_session(|s| s.unknown(UnknownReason::ConflictingEvidence, "AmbiguousResult")) else {
-            return;
-        };
+                let Some(outcome) = self.with_session(|s| {
+                    s.unknown(UnknownReason::ConflictingEvidence, "AmbiguousResult")
+                }) else {
+                    return;
+                };
                 self.finish(now, outcome, Some((kind, msg.code)));
             }
             _ if phase == Phase::ConfirmingRace && kind.rank() < 3 => {
-                s.evidence.push(alloc::format!("{} {} after the approval", msg.code, msg.text));
+                s.evidence.push(alloc::format!(
+                    "{} {} after the approval",
+                    msg.code,
+                    msg.text
+                ));
             }
             _ if phase == Phase::Capturing && kind.rank() < 3 => {
-                s.evidence.push(alloc::format!("{} {} after the approval", msg.code, msg.text));
+                s.evidence.push(alloc::format!(
+                    "{} {} after the approval",
+                    msg.code,
+                    msg.text
+                ));
             }
             _ => {
                 let outcome = s.not_approved(kind, &msg, &self.config.receipt);
@@ -436,7 +481,11 @@ impl InterpayMachine {
         let Some(msg) = s.pending.clone() else {
             return;
         };
-        let capture = if msg.ack { Capture::Captured } else { Capture::Unconfirmed };
+        let capture = if msg.ack {
+            Capture::Captured
+        } else {
+            Capture::Unconfirmed
+        };
         let outcome = s.approved(&msg, capture, raced, &self.config.receipt);
         self.finish(now, outcome, Some((ResultKind::Approved, msg.code)));
     }
@@ -462,11 +511,26 @@ impl InterpayMachine {
         self.send(now, Exchange::Ack { base, peer_retry }, request, false);
     }
 
-    fn on_ack_reply(&mut self, now: Timestamp, base: usize, peer_retry: bool, f: Option<Fields>) {
-        let code = f.as_ref().and_then(|f| f.text("CODE")).unwrap_or("").to_string();
-        let text = f.as_ref().and_then(|f| f.get("TEXT")).unwrap_or("").to_ascii_uppercase();
-        if (f.is_none() || is_retry_code(&code)) && !peer_retry && self.config.endpoints.secondary.is_some() {
-            let secureid = self.session.as_ref().and_then(|s| s.secureid.clone()).unwrap_or_default();
+    fn on_ack_reply(&mut self, now: Timestamp, base: usize, peer_retry: bool, f: Option<&Fields>) {
+        let code = f
+            .as_ref()
+            .and_then(|f| f.text("CODE"))
+            .unwrap_or("")
+            .to_string();
+        let text = f
+            .as_ref()
+            .and_then(|f| f.get("TEXT"))
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        if (f.is_none() || is_retry_code(&code))
+            && !peer_retry
+            && self.config.endpoints.secondary.is_some()
+        {
+            let secureid = self
+                .session
+                .as_ref()
+                .and_then(|s| s.secureid.clone())
+                .unwrap_or_default();
             return self.send_ack_to(now, &secureid, 1 - base.min(1), true);
         }
         if code == "0000" {
@@ -573,7 +637,9 @@ fn parse_reply(r: &HttpResponse) -> Option<Fields> {
 
 fn is_retry_code(code: &str) -> bool {
     matches!(code, "9100" | "9101")
-        || code.parse::<u32>().is_ok_and(|n| (9900..=9999).contains(&n) && code.len() == 4)
+        || code
+            .parse::<u32>()
+            .is_ok_and(|n| (9900..=9999).contains(&n) && code.len() == 4)
 }
 
 fn reject_reason(code: &str, class: RejectClass) -> RejectReason {

@@ -207,8 +207,14 @@ impl InterpayMachine {
         if let Some(d) = &self.config.description {
             f.push("DESC", d.clone());
         }
-        f.push("SUCCESSURL", alloc::format!("{}{token}/ok", self.callback_base));
-        f.push("FAILUREURL", alloc::format!("{}{token}/fail", self.callback_base));
+        f.push(
+            "SUCCESSURL",
+            alloc::format!("{}{token}/ok", self.callback_base),
+        );
+        f.push(
+            "FAILUREURL",
+            alloc::format!("{}{token}/fail", self.callback_base),
+        );
         f
     }
 
@@ -337,7 +343,11 @@ impl Machine for InterpayMachine {
                 if let Some(s) = self.session.as_mut() {
                     s.cancel_wanted = true;
                 }
-                self.progress(txn, Stage::CancelRequested, "cancel sent once the session starts");
+                self.progress(
+                    txn,
+                    Stage::CancelRequested,
+                    "cancel sent once the session starts",
+                );
                 Ok(())
             }
             Phase::Awaiting if session.cancelurl.is_some() => {
@@ -419,7 +429,11 @@ impl Machine for InterpayMachine {
         };
         let txn = session.txn;
         self.session = Some(session);
-        self.progress(txn, Stage::Recovering, "resumed after a restart; awaiting the callback");
+        self.progress(
+            txn,
+            Stage::Recovering,
+            "resumed after a restart; awaiting the callback",
+        );
         let deadline = now + self.config.timeouts.get(TimerKind::CallbackDeadline);
         self.timers.set(TimerKind::CallbackDeadline, deadline);
         Ok(txn)
@@ -472,6 +486,7 @@ impl Machine for InterpayMachine {
     }
 
     fn accepts_callback(&self, request: &HttpRequest) -> bool {
-        self.token_of(request.path()).is_some_and(|t| self.knows_token(t))
+        self.token_of(request.path())
+            .is_some_and(|t| self.knows_token(t))
     }
 }

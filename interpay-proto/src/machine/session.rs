@@ -143,7 +143,10 @@ impl Session {
             host_base: self.host_base,
             getresults_used: self.getresults_used,
             cancel_sent: self.cancel_sent,
-            result: self.pending.as_ref().map(|p| alloc::format!("{} {}", p.code, p.text)),
+            result: self
+                .pending
+                .as_ref()
+                .map(|p| alloc::format!("{} {}", p.code, p.text)),
         };
         record.data = serde_json::to_value(data).unwrap_or(serde_json::Value::Null);
         record
@@ -191,7 +194,12 @@ impl Session {
     }
 
     /// Builds the outcome of a non-approval result.
-    pub(crate) fn not_approved(&self, kind: ResultKind, msg: &ResultMessage, receipt: &RenderOptions) -> Outcome {
+    pub(crate) fn not_approved(
+        &self,
+        kind: ResultKind,
+        msg: &ResultMessage,
+        receipt: &RenderOptions,
+    ) -> Outcome {
         let mut refs = self.result_references(msg).with("result", kind.name());
         match kind {
             ResultKind::Declined => Outcome::Declined(Decline {
@@ -231,7 +239,12 @@ impl Session {
     }
 
     /// Builds a rejection of StartSession: nothing reached the card flow.
-    pub(crate) fn rejected(&self, reason: RejectReason, code: Option<&str>, text: Option<&str>) -> Outcome {
+    pub(crate) fn rejected(
+        &self,
+        reason: RejectReason,
+        code: Option<&str>,
+        text: Option<&str>,
+    ) -> Outcome {
         Outcome::Rejected(Rejection {
             reason,
             code: code.map(Into::into),
@@ -307,7 +320,10 @@ mod tests {
     fn tokens_are_26_base32_characters() {
         let t = base32_token(&[0xff; 16]);
         assert_eq!(t.len(), 26);
-        assert!(t.bytes().all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b)));
+        assert!(
+            t.bytes()
+                .all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b))
+        );
         assert_eq!(base32_token(&[0; 16]), "a".repeat(26));
     }
 }

@@ -24,7 +24,10 @@ impl InterpaySim {
             let reply = self.cancel(now, &secureid);
             return self.respond(now, reply.0, true);
         }
-        let json_body = request.headers.get("content-type").is_some_and(|c| c.contains("json"))
+        let json_body = request
+            .headers
+            .get("content-type")
+            .is_some_and(|c| c.contains("json"))
             || request.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
         let mut fields = if request.body.is_empty() {
             Fields::new()
@@ -161,10 +164,16 @@ impl InterpaySim {
             return reply(self, code, text);
         }
         let (default_success, default_failure) = account.default_urls.clone().unwrap_or_default();
-        let success = f.text("SUCCESSURL").map_or(default_success, ToString::to_string);
-        let failure = f.text("FAILUREURL").map_or(default_failure, ToString::to_string);
+        let success = f
+            .text("SUCCESSURL")
+            .map_or(default_success, ToString::to_string);
+        let failure = f
+            .text("FAILUREURL")
+            .map_or(default_failure, ToString::to_string);
         let (planned, delay, drop_callback, extra_copies) = self.plan(&device, amount_minor);
-        let secureid = self.ids.from_alphabet(24, b"abcdefghijklmnopqrstuvwxyz0123456789");
+        let secureid = self
+            .ids
+            .from_alphabet(24, b"abcdefghijklmnopqrstuvwxyz0123456789");
         let session = SimSession {
             requestid: requestid.clone(),
             secureid: secureid.clone(),
@@ -173,7 +182,11 @@ impl InterpaySim {
             refund,
             inv: inv.unwrap_or_else(|| requestid.clone()),
             custemail,
-            success: if success.is_empty() { failure.clone() } else { success.clone() },
+            success: if success.is_empty() {
+                failure.clone()
+            } else {
+                success.clone()
+            },
             failure: if failure.is_empty() { success } else { failure },
             planned,
             drop_callback,
@@ -235,7 +248,11 @@ impl InterpaySim {
                     envelope("9015", "CANCELLED SEQ")
                 }
             }
-            State::Done { code, text, approved } => {
+            State::Done {
+                code,
+                text,
+                approved,
+            } => {
                 if approved && ack && !s.reversed && !s.voided {
                     s.captured = true;
                 }
@@ -248,7 +265,16 @@ impl InterpaySim {
                 };
                 let mut out = envelope(&code, &text);
                 let full = s.result_fields(&code, &text, approved, false);
-                for name in ["SECUREID", "AMT", "REQUESTID", "REFNUM", "AUTH", "CARDTYPE", "CARDMASK", "ACK"] {
+                for name in [
+                    "SECUREID",
+                    "AMT",
+                    "REQUESTID",
+                    "REFNUM",
+                    "AUTH",
+                    "CARDTYPE",
+                    "CARDMASK",
+                    "ACK",
+                ] {
                     if let Some(v) = full.get(name) {
                         out.push(name, v);
                     }
@@ -386,7 +412,11 @@ fn envelope(code: &str, text: &str) -> Fields {
 
 /// Check 1: TYPE must be `W`.
 fn request_method_ok(f: &Fields) -> Result<(), ()> {
-    if f.text("TYPE") == Some("W") { Ok(()) } else { Err(()) }
+    if f.text("TYPE") == Some("W") {
+        Ok(())
+    } else {
+        Err(())
+    }
 }
 
 /// Returns `scheme://authority/` of an absolute URL.

@@ -13,8 +13,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use pos_core::{
-    CallbackId, HttpRequest, IdGen, References, SimInput, SimTransmit, Simulator, Timestamp,
-    Truth, WallClock,
+    CallbackId, HttpRequest, IdGen, References, SimInput, SimTransmit, Simulator, Timestamp, Truth,
+    WallClock,
 };
 use serde::{Deserialize, Serialize};
 
@@ -265,7 +265,10 @@ impl InterpaySim {
 
     /// Queues an outcome for the next session on `device`, before the scenario table.
     pub fn script(&mut self, device: &str, outcome: SimOutcome) {
-        self.scripts.entry(device.into()).or_default().push_back(outcome);
+        self.scripts
+            .entry(device.into())
+            .or_default()
+            .push_back(outcome);
     }
 
     /// Applies a callback fault to the next session that starts.
@@ -327,7 +330,8 @@ impl Simulator for InterpaySim {
         match input {
             SimInput::HttpRequest { id, request } => {
                 let response = self.handle_request(now, &request);
-                self.out.push_back(SimTransmit::HttpResponse { id, response });
+                self.out
+                    .push_back(SimTransmit::HttpResponse { id, response });
             }
             SimInput::CallbackResponse { id, response } => {
                 self.callback_done(now, id, response.is_success());

@@ -58,7 +58,9 @@ impl SimSession {
     pub(super) fn truth(&self) -> Truth {
         match &self.state {
             State::Running => Truth::Pending,
-            State::Done { approved: true, .. } if self.voided || self.reversed => Truth::NotProcessed,
+            State::Done { approved: true, .. } if self.voided || self.reversed => {
+                Truth::NotProcessed
+            }
             State::Done { approved: true, .. } => Truth::Approved,
             State::Done { code, .. } if code == "8509" => Truth::Declined,
             State::Done { code, .. } if code == "9005" => Truth::Cancelled,
@@ -67,7 +69,13 @@ impl SimSession {
     }
 
     /// The result fields as callbacks and GetResult carry them.
-    pub(super) fn result_fields(&self, code: &str, text: &str, approved: bool, amt_skew: bool) -> Fields {
+    pub(super) fn result_fields(
+        &self,
+        code: &str,
+        text: &str,
+        approved: bool,
+        amt_skew: bool,
+    ) -> Fields {
         let amt = format_amt(self.amount_minor + i64::from(amt_skew));
         let mut f = Fields::new()
             .with("CODE", code)
@@ -96,7 +104,9 @@ impl SimSession {
             );
             f.push(
                 "RECEIPTS[Merchant]",
-                alloc::format!("<C><B>{kind}</B></C><BR/><L>TOTAL</L><R>${amt}</R><BR/><C>MERCHANT COPY</C>"),
+                alloc::format!(
+                    "<C><B>{kind}</B></C><BR/><L>TOTAL</L><R>${amt}</R><BR/><C>MERCHANT COPY</C>"
+                ),
             );
         } else {
             f.push("ACK", "N");
@@ -114,18 +124,34 @@ pub(super) enum Action {
     /// Session `idx`'s customer timed out.
     CustomerTimeout(usize),
     /// Send a callback for session `idx` with CODE/TEXT.
-    Callback { idx: usize, code: String, text: String },
+    Callback {
+        idx: usize,
+        code: String,
+        text: String,
+    },
     /// Send this prepared callback request.
-    Send { idx: usize, request: HttpRequest, attempt: u8 },
+    Send {
+        idx: usize,
+        request: HttpRequest,
+        attempt: u8,
+    },
     /// Reverse an approval that was never acknowledged.
     Reverse(usize),
 }
 
 impl InterpaySim {
     /// Chooses the outcome of a new session: script first, then the scenario table.
-    pub(super) fn plan(&mut self, device: &str, amount_minor: i64) -> (SimOutcome, Duration, bool, (u8, u64)) {
+    pub(super) fn plan(
+        &mut self,
+        device: &str,
+        amount_minor: i64,
+    ) -> (SimOutcome, Duration, bool, (u8, u64)) {
         let delay = Duration::from_millis(self.config.callback_delay_ms);
-        if let Some(o) = self.scripts.get_mut(device).and_then(alloc::collections::VecDeque::pop_front) {
+        if let Some(o) = self
+            .scripts
+            .get_mut(device)
+            .and_then(alloc::collections::VecDeque::pop_front)
+        {
             return (o, delay, false, (0, 0));
         }
         let fail = |code: &str, text: &str| SimOutcome::Fail {
@@ -152,12 +178,20 @@ impl InterpaySim {
         match action {
             Action::Outcome(idx) => self.outcome(now, idx),
             Action::CustomerTimeout(idx) => {
-                if self.sessions.get(idx).is_some_and(|s| s.state == State::Running) {
+                if self
+                    .sessions
+                    .get(idx)
+                    .is_some_and(|s| s.state == State::Running)
+                {
                     self.finish(now, idx, "8514", "TIMED OUT", false);
                 }
             }
             Action::Callback { idx, code, text } => self.send_callback(now, idx, &code, &text),
-            Action::Send { idx, request, attempt } => self.transmit_callback(idx, request, attempt),
+            Action::Send {
+                idx,
+                request,
+                attempt,
+            } => self.transmit_callback(idx, request, attempt),
             Action::Reverse(idx) => {
                 if let Some(s) = self.sessions.get_mut(idx) {
                     if !s.captured && !s.voided {
@@ -192,7 +226,14 @@ impl InterpaySim {
     }
 
     /// Records the outcome and sends its callback (unless the plan drops it).
-    pub(super) fn finish(&mut self, now: Timestamp, idx: usize, code: &str, text: &str, approved: bool) {
+    pub(super) fn finish(
+        &mut self,
+        now: Timestamp,
+        idx: usize,
+        code: &str,
+        text: &str,
+        approved: bool,
+    ) {
         let Some(s) = self.sessions.get_mut(idx) else {
             return;
         };
@@ -216,25 +257,39 @@ impl InterpaySim {
         let faults = s.faults.clone();
         let (n, spacing) = s.extra_copies;
         let skew = faults.contains(&CallbackFault::AmountSkew) && code == "0000";
-        let fields = s.result_fields(code, text, s.truth() == Truth::Approved || code == "0000", skew);
+        let fields = s.result_fields(
+            code,
+            text,
+            s.truth() == Truth::Approved || code == "0000",
+            skew,
+        );
         let mut url = if code == "0000" && text != "VOIDED" {
             s.success.clone()
         } else {
             s.failure.clone()
         };
         if faults.contains(&CallbackFault::WrongToken) {
-            let wrong = self.ids.from_alphabet(26, b"abcdefghijklmnopqrstuvwxyz234567");
+            let wrong = self
+                .ids
+                .from_alphabet(26, b"abcdefghijklmnopqrstuvwxyz234567");
             url = replace_token(&url, &wrong);
         }
         let request = self.encode_callback(&url, &fields);
         let mut at = now;
         for f in &faults {
             match *f {
-                CallbackFault::Delay(ms) => at = at + Duration::from_millis(ms),
+                CallbackFault::Delay(ms) => at += Duration::from_millis(ms),
                 CallbackFault::Duplicate { n, spacing_ms } => {
                     for k in 1..=u64::from(n) {
                         let when = at + Duration::from_millis(spacing_ms.saturating_mul(k));
-                        self.schedule(when, Action::Send { idx, request: request.clone(), attempt: 0 });
+                        self.schedule(
+                            when,
+                            Action::Send {
+                                idx,
+                                request: request.clone(),
+                                attempt: 0,
+                            },
+                        );
                     }
                 }
                 _ => {}
@@ -242,7 +297,14 @@ impl InterpaySim {
         }
         for k in 1..=u64::from(n) {
             let when = at + Duration::from_millis(spacing.saturating_mul(k));
-            self.schedule(when, Action::Send { idx, request: request.clone(), attempt: 0 });
+            self.schedule(
+                when,
+                Action::Send {
+                    idx,
+                    request: request.clone(),
+                    attempt: 0,
+                },
+            );
         }
         if let Some(s) = self.sessions.get_mut(idx) {
             if s.faults.contains(&CallbackFault::Reorder) && s.held.is_none() {
@@ -251,17 +313,35 @@ impl InterpaySim {
                 let release = at + Duration::from_secs(30);
                 let held = s.held.clone();
                 if let Some(request) = held {
-                    self.schedule(release, Action::Send { idx, request, attempt: 0 });
+                    self.schedule(
+                        release,
+                        Action::Send {
+                            idx,
+                            request,
+                            attempt: 0,
+                        },
+                    );
                 }
                 return;
             }
         }
         self.observed.push(SimEvent::CallbackSent {
-            requestid: self.sessions.get(idx).map(|s| s.requestid.clone()).unwrap_or_default(),
+            requestid: self
+                .sessions
+                .get(idx)
+                .map(|s| s.requestid.clone())
+                .unwrap_or_default(),
             code: code.into(),
         });
         if at > now {
-            self.schedule(at, Action::Send { idx, request, attempt: 0 });
+            self.schedule(
+                at,
+                Action::Send {
+                    idx,
+                    request,
+                    attempt: 0,
+                },
+            );
         } else {
             self.transmit_callback(idx, request, 0);
         }
@@ -279,7 +359,10 @@ impl InterpaySim {
                 self.seq += 1;
                 let id2 = CallbackId(self.seq);
                 self.callbacks.insert(id2, (idx, 0, held.clone()));
-                self.out.push_back(SimTransmit::Callback { id: id2, request: held });
+                self.out.push_back(SimTransmit::Callback {
+                    id: id2,
+                    request: held,
+                });
                 return;
             }
         }
@@ -304,7 +387,11 @@ impl InterpaySim {
         };
         self.schedule(
             now + Duration::from_secs(wait),
-            Action::Send { idx, request, attempt: attempt + 1 },
+            Action::Send {
+                idx,
+                request,
+                attempt: attempt + 1,
+            },
         );
     }
 
@@ -333,9 +420,10 @@ impl InterpaySim {
             CallbackEncoding::FormPost => HttpRequest::new(Method::Post, url)
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .body(encode_query(fields).into_bytes()),
-            CallbackEncoding::QueryGet => {
-                HttpRequest::new(Method::Get, alloc::format!("{url}?{}", encode_query(fields)))
-            }
+            CallbackEncoding::QueryGet => HttpRequest::new(
+                Method::Get,
+                alloc::format!("{url}?{}", encode_query(fields)),
+            ),
             CallbackEncoding::TagValuePost => HttpRequest::new(Method::Post, url)
                 .header("Content-Type", "text/plain")
                 .body(encode_tag_value(fields).into_bytes()),

@@ -1,5 +1,11 @@
 //! Shared helpers for the integration tests.
-#![allow(dead_code, unreachable_pub, missing_docs)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::indexing_slicing
+)]
 
 use interpay_proto::sim::{InterpaySim, SimConfig};
 use interpay_proto::{Config, Endpoints, InterpayMachine};
@@ -66,7 +72,11 @@ pub fn refund(minor: i64) -> Operation {
 pub fn transcript(pair: &IpPair) -> String {
     let mut text = pair.transcript();
     for record in pair.records().values() {
-        if let Some(token) = record.persisted.as_ref().and_then(|p| p.secrets.get("token")) {
+        if let Some(token) = record
+            .persisted
+            .as_ref()
+            .and_then(|p| p.secrets.get("token"))
+        {
             let t = token.expose();
             text = text.replace(t.as_str(), &format!("{}…", &t[..4]));
         }

@@ -44,9 +44,7 @@ pub fn decode_report(bytes: &[u8]) -> Result<Report, DecodeError> {
         notifications: r.notifications(),
         tid: r.string(&["tid", "tpi"]),
         report_type: r.string(&["reportType"]).map(|s| ReportType::parse(&s)),
-        report_result: r
-            .string(&["reportResult"])
-            .map(|s| ReportResult::parse(&s)),
+        report_result: r.string(&["reportResult"]).map(|s| ReportResult::parse(&s)),
         report_time: r.string(&["reportTime"]),
         report_lines: r.lines("reportLines").unwrap_or_default(),
         balances: r.raw("balances"),

@@ -48,8 +48,10 @@ pub fn decode(kind: &str, bytes: &[u8]) -> Result<Value, DecodeError> {
         }
         "terminal" => {
             let t = codec::decode_terminal(bytes)?;
-            Ok(json!({"kind": "terminal", "tid": t.tid, "status": t.status.as_str(),
-                "currency": t.currency.as_str()}))
+            Ok(
+                json!({"kind": "terminal", "tid": t.tid, "status": t.status.as_str(),
+                "currency": t.currency.as_str()}),
+            )
         }
         "terminal_list" => {
             let (list, warnings) = codec::decode_terminal_list(bytes)?;
@@ -62,8 +64,10 @@ pub fn decode(kind: &str, bytes: &[u8]) -> Result<Value, DecodeError> {
         }
         "request_location" => {
             let l = codec::decode_request_location(bytes)?;
-            Ok(json!({"kind": "request_location", "confirmed": !l.request_id.is_empty(),
-                "request_id": l.request_id, "location": l.location}))
+            Ok(
+                json!({"kind": "request_location", "confirmed": !l.request_id.is_empty(),
+                "request_id": l.request_id, "location": l.location}),
+            )
         }
         "error" => {
             let e = codec::decode_error_body(bytes)?;
@@ -78,7 +82,10 @@ pub fn decode(kind: &str, bytes: &[u8]) -> Result<Value, DecodeError> {
 
 fn transaction(t: &Transaction) -> Value {
     let finished = t.is_finished();
-    let reversal = t.transaction_type.as_ref().is_some_and(|ty| ty.is_reversal());
+    let reversal = t
+        .transaction_type
+        .as_ref()
+        .is_some_and(|ty| ty.is_reversal());
     let class = match (&t.transaction_result, finished) {
         (_, false) => "pending",
         (Some(TransactionResult::Successful), true) if !reversal => "approved",
@@ -144,14 +151,24 @@ mod tests {
     fn reversals_and_timeouts_are_not_approvals() {
         let v = decode("transaction", br#"{"notifications":["TRANSACTION_FINISHED"],"transactionResult":"SUCCESSFUL","transactionType":"SALE_REVERSAL"}"#).unwrap();
         assert_eq!(v["outcome_class"], "declined");
-        let v = decode("transaction", br#"{"notifications":["TRANSACTION_FINISHED"],"transactionResult":"TIMED_OUT"}"#).unwrap();
+        let v = decode(
+            "transaction",
+            br#"{"notifications":["TRANSACTION_FINISHED"],"transactionResult":"TIMED_OUT"}"#,
+        )
+        .unwrap();
         assert_eq!(v["outcome_class"], "unknown_after_recovery");
     }
 
     #[test]
     fn unknown_kinds_and_bad_bodies_are_typed_errors() {
-        assert!(matches!(decode("nope", b"{}"), Err(DecodeError::UnknownKind { .. })));
-        assert_eq!(decode("terminal", b"{}"), Err(DecodeError::MissingField { name: "tid" }));
+        assert!(matches!(
+            decode("nope", b"{}"),
+            Err(DecodeError::UnknownKind { .. })
+        ));
+        assert_eq!(
+            decode("terminal", b"{}"),
+            Err(DecodeError::MissingField { name: "tid" })
+        );
         assert_eq!(decode("error", b""), Err(DecodeError::Empty));
         for kind in DECODE_KINDS {
             assert!(decode(kind, b"not json").is_err());

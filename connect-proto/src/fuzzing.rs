@@ -66,9 +66,7 @@ pub fn machine(data: &[u8]) {
     let mut u = Unstructured::new(data);
     let seed = u.arbitrary::<u8>().unwrap_or(0);
     let wall = WallClock::new(1_767_225_600_000);
-    let mk = move |s: u64| {
-        ConnectMachine::new(Config::default(), IdGen::from_seed(s), wall).ok()
-    };
+    let mk = move |s: u64| ConnectMachine::new(Config::default(), IdGen::from_seed(s), wall).ok();
     let (Some(m), sim) = (
         mk(u64::from(seed)),
         ConnectSim::new(SimConfig::default(), IdGen::from_seed(7), wall),
@@ -100,9 +98,18 @@ pub fn machine(data: &[u8]) {
                 let amount = Money::from_minor(i64::from(a.max(1)), Currency::GBP);
                 if let Ok(amount) = amount {
                     let op = if matches!(step, Step::Sale(_)) {
-                        Operation::Sale { amount, tip: None, cashback: None, reference: None }
+                        Operation::Sale {
+                            amount,
+                            tip: None,
+                            cashback: None,
+                            reference: None,
+                        }
                     } else {
-                        Operation::Refund { amount, original: None, reference: None }
+                        Operation::Refund {
+                            amount,
+                            original: None,
+                            reference: None,
+                        }
                     };
                     if let Ok(t) = pair.start(op) {
                         txns.push(t);
@@ -147,7 +154,12 @@ pub fn machine(data: &[u8]) {
                 pair.add_fault(FaultRule::new(dir, Matcher::any(), Fault::Drop));
             }
             Step::Status(s) => {
-                let status = [500, 503, 429, 404][usize::from(s % 4)];
+                let status = match s % 4 {
+                    0 => 500,
+                    1 => 503,
+                    2 => 429,
+                    _ => 404,
+                };
                 pair.with_sim(|sim, _| sim.inject_status(status, 1));
             }
         }

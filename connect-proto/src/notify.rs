@@ -161,7 +161,6 @@ pub fn operator_text(value: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::vec;
 
     fn l(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| String::from(*s)).collect()
@@ -179,7 +178,10 @@ mod tests {
         assert!(a[1].newest && !a[0].newest);
         let b = d.update(&l(&["PIN_ENTRY", "PRESENT_CARD", "TRANSACTION_STARTED"]));
         assert_eq!(values(&b), ["PIN_ENTRY"]);
-        assert!(d.update(&l(&["PIN_ENTRY", "PRESENT_CARD", "TRANSACTION_STARTED"])).is_empty());
+        assert!(
+            d.update(&l(&["PIN_ENTRY", "PRESENT_CARD", "TRANSACTION_STARTED"]))
+                .is_empty()
+        );
     }
 
     #[test]
@@ -191,6 +193,6 @@ mod tests {
         assert_eq!(values(&d.update(&l(&["B", "A", "PAPER"]))), ["PAPER"]);
         assert_eq!(values(&d.update(&l(&["b ", "B", "A", "PAPER"]))), ["B"]);
         assert_eq!(d.seen().get("B"), Some(&2));
-        assert!(d.update(&vec![String::new()]).is_empty());
+        assert!(d.update(&[String::new()]).is_empty());
     }
 }

@@ -43,7 +43,7 @@ mod tests {
 
     #[test]
     fn backoff_grows_then_caps() {
-        let secs: [u64; 6] = core::array::from_fn(|i| backoff(i as u8).as_secs());
+        let secs: [u64; 6] = core::array::from_fn(|i| backoff(u8::try_from(i).unwrap()).as_secs());
         assert_eq!(secs, [1, 2, 4, 8, 10, 10]);
     }
 }

@@ -33,7 +33,9 @@ fn garbage_responses_never_panic_and_never_finish_a_sale_as_approved() {
         b"null",
         b"{\"requestId\":\"\"}",
     ];
-    for status in [200u16, 201, 202, 204, 302, 400, 401, 404, 408, 409, 422, 429, 500, 503, 999] {
+    for status in [
+        200u16, 201, 202, 204, 302, 400, 401, 404, 408, 409, 422, 429, 500, 503, 999,
+    ] {
         for body in bodies {
             let mut m = machine(Config::default(), 3);
             let mut now = Timestamp::ZERO;
@@ -41,11 +43,14 @@ fn garbage_responses_never_panic_and_never_finish_a_sale_as_approved() {
             let mut approved = false;
             for _ in 0..400 {
                 if let Some(id) = first_request_id(&mut m) {
-                    m.handle_input(now, Input::HttpResponse {
-                        id,
-                        response: HttpResponse::new(status).body(body.to_vec()),
-                        peer_certificate: None,
-                    });
+                    m.handle_input(
+                        now,
+                        Input::HttpResponse {
+                            id,
+                            response: HttpResponse::new(status).body(body.to_vec()),
+                            peer_certificate: None,
+                        },
+                    );
                 }
                 while let Some(e) = m.poll_event() {
                     if let pos_core::Event::Finished { txn: t, outcome } = e {
@@ -63,7 +68,10 @@ fn garbage_responses_never_panic_and_never_finish_a_sale_as_approved() {
                 }
             }
             assert!(!approved, "status {status} body {body:?}");
-            assert!(m.poll_timeout().is_none(), "status {status} body {body:?} never ended");
+            assert!(
+                m.poll_timeout().is_none(),
+                "status {status} body {body:?} never ended"
+            );
         }
     }
 }
@@ -73,12 +81,24 @@ fn unknown_ids_and_spurious_calls_are_harmless() {
     let mut m = machine(Config::default(), 4);
     let now = Timestamp::from_millis(10);
     m.handle_timeout(now);
-    m.handle_input(now, Input::HttpFailed { id: RequestId(1), error: pos_core::TransportError::Timeout });
+    m.handle_input(
+        now,
+        Input::HttpFailed {
+            id: RequestId(1),
+            error: pos_core::TransportError::Timeout,
+        },
+    );
     m.handle_input(now, Input::Text("x".into()));
     assert!(m.poll_event().is_none());
     assert!(m.poll_transmit().is_none());
-    assert_eq!(m.cancel(now, TxnId(9)), Err(CommandError::UnknownTransaction { txn: TxnId(9) }));
-    assert!(m.answer(now, TxnId(9), Answer::Signature { accepted: true }).is_err());
+    assert_eq!(
+        m.cancel(now, TxnId(9)),
+        Err(CommandError::UnknownTransaction { txn: TxnId(9) })
+    );
+    assert!(
+        m.answer(now, TxnId(9), Answer::Signature { accepted: true })
+            .is_err()
+    );
 }
 
 #[test]
@@ -87,15 +107,51 @@ fn operations_connect_cannot_do_are_refused_synchronously() {
     let now = Timestamp::ZERO;
     let usd = Money::from_minor(100, Currency::from_code("USD").unwrap()).unwrap();
     for op in [
-        Operation::Sale { amount: gbp(100), tip: Some(gbp(10)), cashback: None, reference: None },
-        Operation::Sale { amount: gbp(100), tip: None, cashback: Some(gbp(10)), reference: None },
-        Operation::Refund { amount: gbp(100), original: Some("x".into()), reference: None },
-        Operation::Void { original: "x".into(), reference: None },
-        Operation::TipAdjust { original: "x".into(), tip: gbp(1) },
-        Operation::Sale { amount: usd, tip: None, cashback: None, reference: None },
-        Operation::Sale { amount: gbp(100_000_000), tip: None, cashback: None, reference: None },
-        Operation::Completion { amount: gbp(100), original: String::new(), reference: None },
-        Operation::Lookup { original: String::new() },
+        Operation::Sale {
+            amount: gbp(100),
+            tip: Some(gbp(10)),
+            cashback: None,
+            reference: None,
+        },
+        Operation::Sale {
+            amount: gbp(100),
+            tip: None,
+            cashback: Some(gbp(10)),
+            reference: None,
+        },
+        Operation::Refund {
+            amount: gbp(100),
+            original: Some("x".into()),
+            reference: None,
+        },
+        Operation::Void {
+            original: "x".into(),
+            reference: None,
+        },
+        Operation::TipAdjust {
+            original: "x".into(),
+            tip: gbp(1),
+        },
+        Operation::Sale {
+            amount: usd,
+            tip: None,
+            cashback: None,
+            reference: None,
+        },
+        Operation::Sale {
+            amount: gbp(100_000_000),
+            tip: None,
+            cashback: None,
+            reference: None,
+        },
+        Operation::Completion {
+            amount: gbp(100),
+            original: String::new(),
+            reference: None,
+        },
+        Operation::Lookup {
+            original: String::new(),
+        },
     ] {
         assert!(m.start(now, op).is_err());
         assert!(m.poll_event().is_none());
@@ -109,5 +165,8 @@ fn operations_connect_cannot_do_are_refused_synchronously() {
 fn resume_refuses_other_vendors_records() {
     let mut m = machine(Config::default(), 6);
     let record = pos_core::PersistRecord::new(TxnId(1), "paynt", sale(100), 0, Default::default());
-    assert!(matches!(m.resume(Timestamp::ZERO, record), Err(CommandError::InvalidRecord { .. })));
+    assert!(matches!(
+        m.resume(Timestamp::ZERO, record),
+        Err(CommandError::InvalidRecord { .. })
+    ));
 }

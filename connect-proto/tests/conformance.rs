@@ -46,7 +46,11 @@ fn exercise() -> Vec<connect_proto::sim::Exchange> {
     }
     for accepted in [Some(true), Some(false), None] {
         let txn = p.start(scenario_sale(Scenario::SignatureCheck)).unwrap();
-        p.run_until(|p| p.events().iter().any(|(_, e)| matches!(e, Event::Question { txn: t, .. } if *t == txn)));
+        p.run_until(|p| {
+            p.events()
+                .iter()
+                .any(|(_, e)| matches!(e, Event::Question { txn: t, .. } if *t == txn))
+        });
         if let Some(accepted) = accepted {
             p.answer(txn, Answer::Signature { accepted }).unwrap();
         }
@@ -59,28 +63,62 @@ fn exercise() -> Vec<connect_proto::sim::Exchange> {
         p.run_until_finished(txn);
     }
     let ops = [
-        Operation::Refund { amount: gbp(499), original: None, reference: None },
-        Operation::PreAuth { amount: gbp(15_000), reference: None },
-        Operation::Completion { amount: gbp(13_260), original: "K42T9Q/15000".into(), reference: None },
-        Operation::AccountVerification { currency: pos_core::Currency::GBP, reference: None },
+        Operation::Refund {
+            amount: gbp(499),
+            original: None,
+            reference: None,
+        },
+        Operation::PreAuth {
+            amount: gbp(15_000),
+            reference: None,
+        },
+        Operation::Completion {
+            amount: gbp(13_260),
+            original: "K42T9Q/15000".into(),
+            reference: None,
+        },
+        Operation::AccountVerification {
+            currency: pos_core::Currency::GBP,
+            reference: None,
+        },
         Operation::ReprintLast,
         Operation::ListTerminals,
-        Operation::Report { kind: ReportKind::EndOfDay },
-        Operation::Report { kind: ReportKind::XBalance },
-        Operation::Report { kind: ReportKind::ZBalance },
-        Operation::Report { kind: ReportKind::Banking },
+        Operation::Report {
+            kind: ReportKind::EndOfDay,
+        },
+        Operation::Report {
+            kind: ReportKind::XBalance,
+        },
+        Operation::Report {
+            kind: ReportKind::ZBalance,
+        },
+        Operation::Report {
+            kind: ReportKind::Banking,
+        },
     ];
     for op in ops {
         let txn = p.start(op).unwrap();
         p.run_until_finished(txn);
     }
-    let txn = p.start(Operation::Lookup { original: "missing".into() }).unwrap();
+    let txn = p
+        .start(Operation::Lookup {
+            original: "missing".into(),
+        })
+        .unwrap();
     p.run_until_finished(txn);
     // A cashback sale needs the config switch.
-    let cfg = connect_proto::Config { cashback_enabled: true, ..connect_proto::Config::default() };
+    let cfg = connect_proto::Config {
+        cashback_enabled: true,
+        ..connect_proto::Config::default()
+    };
     let mut q = pair_with(cfg, connect_proto::sim::SimConfig::default());
     let txn = q
-        .start(Operation::Sale { amount: gbp(1875), tip: None, cashback: Some(gbp(3000)), reference: None })
+        .start(Operation::Sale {
+            amount: gbp(1875),
+            tip: None,
+            cashback: Some(gbp(3000)),
+            reference: None,
+        })
         .unwrap();
     q.run_until_finished(txn);
     let mut all = p.sim().exchanges().to_vec();
@@ -93,7 +131,10 @@ fn simulator_responses_and_machine_requests_match_the_openapi_v2_schemas() {
     let Some(doc) = openapi() else { return };
     // The validator itself must see breaches, or this test proves nothing.
     assert!(!validator(&doc, "terminal").is_valid(&json!({"tid": 1})));
-    assert!(!validator(&doc, "transaction").is_valid(&json!({"location": "l", "notifications": ["NOPE"]})));
+    assert!(
+        !validator(&doc, "transaction")
+            .is_valid(&json!({"location": "l", "notifications": ["NOPE"]}))
+    );
     let exchanges = exercise();
     let mut checked = std::collections::BTreeMap::<String, u32>::new();
     for x in &exchanges {
@@ -140,6 +181,9 @@ fn simulator_responses_and_machine_requests_match_the_openapi_v2_schemas() {
         "response:reportResponse",
         "response:userMessage",
     ] {
-        assert!(checked.contains_key(must), "{must} never checked: {checked:?}");
+        assert!(
+            checked.contains_key(must),
+            "{must} never checked: {checked:?}"
+        );
     }
 }

@@ -80,7 +80,11 @@ fn status_500_while_polling_backs_off_and_recovers() {
 #[test]
 fn lost_post_reply_goes_to_recovery_not_a_second_post() {
     let mut p = pair();
-    p.add_fault(FaultRule::new(Dir::ToPos, Matcher::contains("http 201"), Fault::Drop));
+    p.add_fault(FaultRule::new(
+        Dir::ToPos,
+        Matcher::contains("http 201"),
+        Fault::Drop,
+    ));
     let txn = p.start(sale(1000)).unwrap();
     let o = p.run_until_finished(txn);
     assert_eq!(o.class(), OutcomeClass::Unknown);
@@ -128,7 +132,11 @@ fn request_spacing_never_falls_under_100_ms() {
     let mut p = pair();
     // polls + signature answer
     let txn = p.start(scenario_sale(Scenario::SignatureCheck)).unwrap();
-    p.run_until(|p| p.events().iter().any(|(_, e)| matches!(e, Event::Question { .. })));
+    p.run_until(|p| {
+        p.events()
+            .iter()
+            .any(|(_, e)| matches!(e, Event::Question { .. }))
+    });
     p.answer(txn, Answer::Signature { accepted: true }).unwrap();
     p.run_until_finished(txn);
     // polls + cancel, with a terminal list racing the cancel

@@ -21,12 +21,18 @@ fn replay(folder: &str, body: fn(&[u8])) {
 
 #[test]
 fn decode_transaction_corpus() {
-    replay("connect_decode_transaction", connect_proto::fuzzing::decode_transaction);
+    replay(
+        "connect_decode_transaction",
+        connect_proto::fuzzing::decode_transaction,
+    );
 }
 
 #[test]
 fn decode_report_corpus() {
-    replay("connect_decode_report", connect_proto::fuzzing::decode_report);
+    replay(
+        "connect_decode_report",
+        connect_proto::fuzzing::decode_report,
+    );
 }
 
 #[test]

@@ -69,11 +69,14 @@ fn crash_when_the_result_was_produced_but_not_delivered() {
 #[test]
 fn crash_during_the_signature_prompt_reopens_it_on_replay() {
     let mut p = pair();
-    let txn = p.start(scenario_sale(pos_core::Scenario::SignatureCheck)).unwrap();
+    let txn = p
+        .start(scenario_sale(pos_core::Scenario::SignatureCheck))
+        .unwrap();
     p.run_for(Duration::from_secs(7));
     p.crash_and_resume();
     p.run_for(Duration::from_secs(2));
-    p.answer(txn, pos_core::Answer::Signature { accepted: true }).unwrap();
+    p.answer(txn, pos_core::Answer::Signature { accepted: true })
+        .unwrap();
     let o = p.run_until_finished(txn);
     assert_eq!(o.class(), OutcomeClass::Approved);
 }

@@ -29,14 +29,42 @@ macro_rules! shared {
 
 shared!(approve, Scenario::Approve, OutcomeClass::Approved);
 shared!(decline, Scenario::Decline, OutcomeClass::Declined);
-shared!(cancelled_on_terminal, Scenario::CancelledOnTerminal, OutcomeClass::Cancelled);
-shared!(slow_customer, Scenario::SlowCustomer, OutcomeClass::Approved);
-shared!(lost_after_approval, Scenario::LostAfterApproval, OutcomeClass::Approved);
-shared!(lost_after_decline, Scenario::LostAfterDecline, OutcomeClass::Declined);
+shared!(
+    cancelled_on_terminal,
+    Scenario::CancelledOnTerminal,
+    OutcomeClass::Cancelled
+);
+shared!(
+    slow_customer,
+    Scenario::SlowCustomer,
+    OutcomeClass::Approved
+);
+shared!(
+    lost_after_approval,
+    Scenario::LostAfterApproval,
+    OutcomeClass::Approved
+);
+shared!(
+    lost_after_decline,
+    Scenario::LostAfterDecline,
+    OutcomeClass::Declined
+);
 shared!(busy, Scenario::Busy, OutcomeClass::Rejected);
-shared!(pdq_silent_after_approval, Scenario::Vendor(60), OutcomeClass::Unknown);
-shared!(pdq_silent_after_decline, Scenario::Vendor(61), OutcomeClass::Unknown);
-shared!(offline_mid_transaction, Scenario::Vendor(62), OutcomeClass::Unknown);
+shared!(
+    pdq_silent_after_approval,
+    Scenario::Vendor(60),
+    OutcomeClass::Unknown
+);
+shared!(
+    pdq_silent_after_decline,
+    Scenario::Vendor(61),
+    OutcomeClass::Unknown
+);
+shared!(
+    offline_mid_transaction,
+    Scenario::Vendor(62),
+    OutcomeClass::Unknown
+);
 shared!(cnp_keyed, Scenario::Vendor(63), OutcomeClass::Approved);
 shared!(tip_on_pdq, Scenario::Vendor(65), OutcomeClass::Approved);
 shared!(paper_out, Scenario::Vendor(66), OutcomeClass::Approved);
@@ -45,10 +73,11 @@ shared!(noisy, Scenario::Vendor(67), OutcomeClass::Approved);
 fn signature(answer: Option<bool>) -> (OutcomeClass, String) {
     let mut p = pair();
     let txn = p.start(scenario_sale(Scenario::SignatureCheck)).unwrap();
-    assert!(p.run_until(|p| p
-        .events()
-        .iter()
-        .any(|(_, e)| matches!(e, Event::Question { .. }))));
+    assert!(p.run_until(|p| {
+        p.events()
+            .iter()
+            .any(|(_, e)| matches!(e, Event::Question { .. }))
+    }));
     if let Some(accepted) = answer {
         p.answer(txn, Answer::Signature { accepted }).unwrap();
         assert!(p.answer(txn, Answer::Signature { accepted }).is_err());
@@ -118,10 +147,11 @@ fn report(kind: ReportKind) -> String {
     let txn = p.start(Operation::Report { kind }).unwrap();
     let outcome = p.run_until_finished(txn);
     assert_eq!(outcome.class(), OutcomeClass::Approved);
-    assert!(p
-        .events()
-        .iter()
-        .any(|(_, e)| matches!(e, Event::Report { txn: t, .. } if *t == txn)));
+    assert!(
+        p.events()
+            .iter()
+            .any(|(_, e)| matches!(e, Event::Report { txn: t, .. } if *t == txn))
+    );
     p.transcript()
 }
 

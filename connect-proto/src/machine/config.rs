@@ -180,7 +180,12 @@ impl Config {
         }
         range("poll_interval_ms", self.poll_interval_ms, 500, 2_000)?;
         range("min_request_gap_ms", self.min_request_gap_ms, 100, 10_000)?;
-        range("response_timeout_ms", self.response_timeout_ms, 5_000, 60_000)?;
+        range(
+            "response_timeout_ms",
+            self.response_timeout_ms,
+            5_000,
+            60_000,
+        )?;
         range(
             "transaction_deadline_ms",
             self.transaction_deadline_ms,
@@ -188,8 +193,18 @@ impl Config {
             3_600_000,
         )?;
         range("cnp_deadline_ms", self.cnp_deadline_ms, 210_000, 3_600_000)?;
-        range("recovery_window_ms", self.recovery_window_ms, 30_000, 600_000)?;
-        range("report_deadline_ms", self.report_deadline_ms, 60_000, 900_000)?;
+        range(
+            "recovery_window_ms",
+            self.recovery_window_ms,
+            30_000,
+            600_000,
+        )?;
+        range(
+            "report_deadline_ms",
+            self.report_deadline_ms,
+            60_000,
+            900_000,
+        )?;
         let plain = format!("{}:{}", self.username, key);
         let encoded = base64::engine::general_purpose::STANDARD.encode(plain.as_bytes());
         Ok(Checked {

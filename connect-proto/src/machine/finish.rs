@@ -45,7 +45,10 @@ pub(super) fn from_result(op: &Op, t: &Transaction, tid: &str) -> Option<Outcome
     let receipt = receipt(t);
     let card = t.primary_account_number.as_deref().map(MaskedCard::mask);
     let message = t.user_message.clone();
-    let reversal = t.transaction_type.as_ref().is_some_and(|ty| ty.is_reversal());
+    let reversal = t
+        .transaction_type
+        .as_ref()
+        .is_some_and(|ty| ty.is_reversal());
     Some(match result {
         TransactionResult::Successful if !reversal => {
             let currency = currency_of(op, t);

@@ -235,7 +235,8 @@ impl ConnectMachine {
                 user_message,
                 ..
             } if !recovering => {
-                op.evidence.push(config_evidence(reply, user_message.as_ref()));
+                op.evidence
+                    .push(config_evidence(reply, user_message.as_ref()));
                 self.enter_recovery(now, op, Reason::ConfigError);
             }
             Reply::Status {
@@ -247,7 +248,8 @@ impl ConnectMachine {
                 if !retried && !recovering {
                     op.bad_4xx += 1;
                     if op.bad_4xx >= 3 {
-                        op.evidence.push(config_evidence(reply, user_message.as_ref()));
+                        op.evidence
+                            .push(config_evidence(reply, user_message.as_ref()));
                         self.enter_recovery(now, op, Reason::ConfigError);
                         return Flow::Continue;
                     }
@@ -476,12 +478,16 @@ impl ConnectMachine {
                 op.terminal_after = TerminalAfter::Unreachable;
                 op.term_due = Some(now + timer::RECOVERY_UNREACHABLE_RECHECK);
             }
-            (Reply::Status {
-                status: 401 | 422,
-                user_message,
-                ..
-            }, _) => {
-                op.evidence.push(config_evidence(reply, user_message.as_ref()));
+            (
+                Reply::Status {
+                    status: 401 | 422,
+                    user_message,
+                    ..
+                },
+                _,
+            ) => {
+                op.evidence
+                    .push(config_evidence(reply, user_message.as_ref()));
                 op.terminal_after = TerminalAfter::NotChecked;
                 return self.finish_unknown(op, reason);
             }

@@ -150,7 +150,11 @@ impl ConnectMachine {
         let best = self
             .ops
             .values()
-            .flat_map(|op| wants(op).into_iter().map(move |(req, due)| (req, due, op.txn)))
+            .flat_map(|op| {
+                wants(op)
+                    .into_iter()
+                    .map(move |(req, due)| (req, due, op.txn))
+            })
             .filter(|(_, due, _)| *due <= now)
             .min();
         if let Some((req, _, txn)) = best {
@@ -164,7 +168,11 @@ impl ConnectMachine {
         };
         let tid = encode_segment(&self.cfg.tid);
         let rid = encode_segment(op.request_id.as_deref().unwrap_or(""));
-        let what = if op.is_report() { "reports" } else { "transactions" };
+        let what = if op.is_report() {
+            "reports"
+        } else {
+            "transactions"
+        };
         let (method, path, body) = match req {
             Req::Post => {
                 op.post_due = None;

@@ -235,21 +235,22 @@ pub(crate) fn plan(
 ) -> Result<OpKind, CommandError> {
     let unsupported = || CommandError::Unsupported { kind: op.kind() };
     let cnp_flag = cnp.then_some(true);
-    let tx = |transaction_type, amount: Option<&Money>| -> Result<TransactionRequest, CommandError> {
-        let (amount, currency) = match amount {
-            Some(m) => (Some(minor(m)?), Some(wire_currency(m.currency())?)),
-            None => (None, None),
+    let tx =
+        |transaction_type, amount: Option<&Money>| -> Result<TransactionRequest, CommandError> {
+            let (amount, currency) = match amount {
+                Some(m) => (Some(minor(m)?), Some(wire_currency(m.currency())?)),
+                None => (None, None),
+            };
+            Ok(TransactionRequest {
+                transaction_type,
+                amount,
+                currency,
+                amount_cashback: None,
+                cardholder_not_present: None,
+                auth_code: None,
+                amount_pre_authorised_total: None,
+            })
         };
-        Ok(TransactionRequest {
-            transaction_type,
-            amount,
-            currency,
-            amount_cashback: None,
-            cardholder_not_present: None,
-            auth_code: None,
-            amount_pre_authorised_total: None,
-        })
-    };
     Ok(match op {
         Operation::Sale {
             amount,

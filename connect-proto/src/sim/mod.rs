@@ -237,10 +237,7 @@ impl ConnectSim {
         if let Some(t) = self.txns.get_mut(request_id) {
             if t.tl.finished(now).is_none() {
                 t.tl.cut_after(now);
-                t.tl.finish_at(
-                    now,
-                    Final::not_charged(TransactionResult::Cancelled, None),
-                );
+                t.tl.finish_at(now, Final::not_charged(TransactionResult::Cancelled, None));
             }
         }
     }
@@ -292,7 +289,11 @@ impl ConnectSim {
         })
     }
 
-    fn respond(&mut self, now: Timestamp, req: &HttpRequest) -> (HttpResponse, Option<&'static str>) {
+    fn respond(
+        &mut self,
+        now: Timestamp,
+        req: &HttpRequest,
+    ) -> (HttpResponse, Option<&'static str>) {
         // 1. rate limit
         let too_soon = self
             .last_request
@@ -319,15 +320,24 @@ impl ConnectSim {
         let sw = req.headers.get("Software-House-Id").unwrap_or("");
         let inst = req.headers.get("Installer-Id").unwrap_or("");
         if sw.is_empty() || inst.is_empty() {
-            return (error(422, "Software-House-Id and Installer-Id are required"), None);
+            return (
+                error(422, "Software-House-Id and Installer-Id are required"),
+                None,
+            );
         }
         if let Some((esw, einst)) = &self.cfg.expected_partner_ids {
             if sw != esw || inst != einst {
-                return (error(422, "Unknown Software-House-Id or Installer-Id"), None);
+                return (
+                    error(422, "Unknown Software-House-Id or Installer-Id"),
+                    None,
+                );
             }
         }
         if self.cfg.strict_accept && req.headers.get("Accept").map(str::trim) != Some(ACCEPT_V2) {
-            return (error(406, "Accept must be application/connect.v2+json"), None);
+            return (
+                error(406, "Accept must be application/connect.v2+json"),
+                None,
+            );
         }
         // 4. routing
         let path = String::from(req.path());
@@ -336,13 +346,11 @@ impl ConnectSim {
             ["pac", "terminals"] => Some(("E1", Method::Get)),
             ["pac", "terminals", _] => Some(("E2", Method::Get)),
             ["pac", "terminals", _, "transactions"] => Some(("E3", Method::Post)),
-            ["pac", "terminals", _, "transactions", _] => {
-                Some(if req.method == Method::Delete {
-                    ("E5", Method::Delete)
-                } else {
-                    ("E4", Method::Get)
-                })
-            }
+            ["pac", "terminals", _, "transactions", _] => Some(if req.method == Method::Delete {
+                ("E5", Method::Delete)
+            } else {
+                ("E4", Method::Get)
+            }),
             ["pac", "terminals", _, "transactions", _, "signature"] => Some(("E6", Method::Put)),
             ["pac", "terminals", _, "reports"] => Some(("E7", Method::Post)),
             ["pac", "terminals", _, "reports", _] => Some(("E8", Method::Get)),
@@ -468,9 +476,10 @@ impl ConnectSim {
             Ok(r) => r,
             Err(msg) => return error(422, &msg),
         };
-        let scenario = self.next_scenario.take().unwrap_or_else(|| {
-            Scenario::from_minor_units(request.amount.unwrap_or(0))
-        });
+        let scenario = self
+            .next_scenario
+            .take()
+            .unwrap_or_else(|| Scenario::from_minor_units(request.amount.unwrap_or(0)));
         if scenario == Scenario::Busy {
             self.set_busy_until(tid, now + Duration::from_millis(self.cfg.busy_for_ms));
             return error(422, "Terminal is busy");
@@ -511,7 +520,9 @@ impl ConnectSim {
             let fin = match &last {
                 Some(t) => {
                     let mut f = Final::not_charged(
-                        t.transaction_result.clone().unwrap_or(TransactionResult::Unsuccessful),
+                        t.transaction_result
+                            .clone()
+                            .unwrap_or(TransactionResult::Unsuccessful),
                         t.transaction_type.clone(),
                     );
                     f.cvm.clone_from(&t.cvm);
@@ -637,7 +648,11 @@ impl ConnectSim {
         out.amount_base = Some(base);
         out.amount_cashback = Some(if fin.charged { t.cashback_applied } else { 0 });
         out.amount_gratuity = Some(if fin.charged { t.gratuity } else { 0 });
-        out.amount_total = Some(if fin.charged { self.amount_total(t) } else { base });
+        out.amount_total = Some(if fin.charged {
+            self.amount_total(t)
+        } else {
+            base
+        });
         out.auth_code = if fin.charged {
             Some(t.auth_code.clone())
         } else {
@@ -645,7 +660,13 @@ impl ConnectSim {
         };
         out.transaction_id = Some(t.transaction_id.clone());
         out.transaction_number = Some(t.transaction_number.clone());
-        let card = |s: &str| if card_read { Some(String::from(s)) } else { empty() };
+        let card = |s: &str| {
+            if card_read {
+                Some(String::from(s))
+            } else {
+                empty()
+            }
+        };
         out.card_scheme_name = card("VISA");
         out.application_label = card("VISA CREDIT");
         out.application_id = card("A0000000031010");
@@ -664,7 +685,11 @@ impl ConnectSim {
                 kind: None,
                 format: Vec::new(),
             };
-            let verdict = if fin.charged { "APPROVED" } else { fin.result.as_str() };
+            let verdict = if fin.charged {
+                "APPROVED"
+            } else {
+                fin.result.as_str()
+            };
             let total = format!("TOTAL GBP {}", out.amount_total.unwrap_or(0));
             out.receipt_lines = Some(ReceiptLines {
                 merchant: Some(alloc::vec![
@@ -724,9 +749,10 @@ impl ConnectSim {
             Some(b) => b,
             None => return error(422, "accepted must be a boolean"),
         };
-        let open = t.tl.signature_at.is_some_and(|at| {
-            now >= at && now < at + Duration::from_secs(80)
-        }) && !t.signature_answered;
+        let open =
+            t.tl.signature_at
+                .is_some_and(|at| now >= at && now < at + Duration::from_secs(80))
+                && !t.signature_answered;
         if !open {
             return if v1 {
                 error(422, "No signature verification is pending")
@@ -762,7 +788,12 @@ impl ConnectSim {
         };
         let report_type = match serde_json::from_slice::<crate::message::ReportRequest>(body) {
             Ok(r) if !matches!(r.report_type, ReportType::Other(_)) => r.report_type,
-            _ => return error(422, "reportType must be END_OF_DAY, BANKING, X_BALANCE or Z_BALANCE"),
+            _ => {
+                return error(
+                    422,
+                    "reportType must be END_OF_DAY, BANKING, X_BALANCE or Z_BALANCE",
+                );
+            }
         };
         if !term.cfg.ingenico {
             return error(422, "Reports are only available on Ingenico terminals");
@@ -850,7 +881,8 @@ impl Simulator for ConnectSim {
                 response_body: response.body.clone(),
                 endpoint,
             });
-            self.out.push_back(SimTransmit::HttpResponse { id, response });
+            self.out
+                .push_back(SimTransmit::HttpResponse { id, response });
         }
     }
 
@@ -875,14 +907,17 @@ impl Simulator for ConnectSim {
     }
 
     fn truth(&self, references: &References) -> Option<Truth> {
-        references.primary.as_deref().and_then(|id| self.truth_of(id))
+        references
+            .primary
+            .as_deref()
+            .and_then(|id| self.truth_of(id))
     }
 }
 
 /// Checks a TransactionRequest against §4, naming the field in the message.
 fn validate_request(body: &[u8]) -> Result<TransactionRequest, String> {
-    let v: serde_json::Value =
-        serde_json::from_slice(body).map_err(|_| String::from("The request body is not valid JSON"))?;
+    let v: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|_| String::from("The request body is not valid JSON"))?;
     let r: TransactionRequest = serde_json::from_value(v.clone())
         .map_err(|e| format!("Invalid transaction request: {e}"))?;
     let has = |f: &str| v.get(f).is_some();
@@ -925,7 +960,10 @@ fn validate_request(body: &[u8]) -> Result<TransactionRequest, String> {
         }
     }
     if has("cardholderNotPresent") && !money {
-        return Err(format!("cardholderNotPresent is not accepted for {}", ty.as_str()));
+        return Err(format!(
+            "cardholderNotPresent is not accepted for {}",
+            ty.as_str()
+        ));
     }
     let completion_fields = has("authCode") || has("amountPreAuthorisedTotal");
     if *ty == TransactionType::Completion {
@@ -939,7 +977,9 @@ fn validate_request(body: &[u8]) -> Result<TransactionRequest, String> {
             return Err("amountPreAuthorisedTotal is required for COMPLETION".into());
         }
     } else if completion_fields {
-        return Err("authCode and amountPreAuthorisedTotal are only accepted for COMPLETION".into());
+        return Err(
+            "authCode and amountPreAuthorisedTotal are only accepted for COMPLETION".into(),
+        );
     }
     Ok(r)
 }
@@ -970,10 +1010,7 @@ fn error(status: u16, message: &str) -> HttpResponse {
 }
 
 fn offline() -> HttpResponse {
-    error(
-        404,
-        "Terminal unavailable: try again in about 10 seconds",
-    )
+    error(404, "Terminal unavailable: try again in about 10 seconds")
 }
 
 fn percent_decode(s: &str) -> String {

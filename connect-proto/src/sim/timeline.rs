@@ -166,7 +166,8 @@ pub(crate) fn build(start: Timestamp, scenario: Scenario, cnp: bool, kind: Resul
             tl.cancel_window_end = Some(at(3_000));
             // Without an answer: the timeout at 80 s, then a VOID.
             tl.push(at(86_000), "SIGNATURE_VERIFICATION_TIMEOUT");
-            let mut fin = Final::not_charged(TransactionResult::Void, Some(ResultType::SaleReversal));
+            let mut fin =
+                Final::not_charged(TransactionResult::Void, Some(ResultType::SaleReversal));
             fin.user_message = Some("Signature not verified within 80 seconds".into());
             tl.finish_at(at(86_500), fin);
             return tl;

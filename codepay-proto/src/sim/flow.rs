@@ -93,6 +93,9 @@ impl CodepaySim {
             TOPIC_CLOSE => self.on_close(now, &head, &env),
             TOPIC_TIP_ADJUST => match validate::tip(&env, &self.config, &self.store) {
                 Ok(req) => {
+                    if let Some(id) = &head.request_id {
+                        self.tips.insert(id.clone(), Truth::Pending);
+                    }
                     let at = now + ms(self.config.host_delay_ms);
                     let delayed = Delayed::Tip {
                         head,
@@ -482,6 +485,11 @@ impl CodepaySim {
     // ----- replies --------------------------------------------------------------------------
 
     fn refuse(&mut self, now: Timestamp, head: &Head, env: &Envelope, (code, msg): Refusal) {
+        if head.topic == TOPIC_TIP_ADJUST {
+            if let Some(id) = &head.request_id {
+                self.tips.insert(id.clone(), Truth::NotProcessed);
+            }
+        }
         let mut biz = Map::new();
         for key in ["merchant_order_no", "trans_type"] {
             if let Some(v) = env.biz_text(key) {

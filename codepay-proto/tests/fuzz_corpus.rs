@@ -1,0 +1,51 @@
+#![cfg(feature = "fuzzing")]
+//! Replays every committed fuzz seed of `fuzz/corpus/codepay_*` through its body, and checks
+//! that the hand-made seeds are committed.
+
+use std::path::PathBuf;
+
+fn corpus(folder: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(folder)
+}
+
+fn replay(folder: &str, body: fn(&[u8])) {
+    let dir = corpus(folder);
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            body(&std::fs::read(&path).unwrap());
+            count += 1;
+        }
+    }
+    assert!(count > 0, "no seeds in {}", dir.display());
+}
+
+#[test]
+fn decode_message_seeds() {
+    replay("codepay_decode_message", codepay_proto::fuzzing::decode_message);
+}
+
+#[test]
+fn decode_frame_seeds() {
+    replay("codepay_decode_frame", codepay_proto::fuzzing::decode_frame);
+}
+
+#[test]
+fn machine_seeds() {
+    replay("codepay_machine", codepay_proto::fuzzing::machine);
+}
+
+#[test]
+fn hand_made_seeds_are_committed() {
+    for (folder, name, bytes) in codepay_proto::fuzzing::seeds() {
+        let path = corpus(folder).join(name);
+        if std::env::var_os("CODEPAY_WRITE_SEEDS").is_some() {
+            std::fs::create_dir_all(corpus(folder)).unwrap();
+            std::fs::write(&path, &bytes).unwrap();
+        }
+        assert_eq!(std::fs::read(&path).ok(), Some(bytes), "{}", path.display());
+    }
+}

@@ -443,7 +443,10 @@ fn decode_request(bytes: &[u8]) -> Result<Value, DecodeError> {
             reason: "has response_code: this is a response".into(),
         });
     }
-    let topic = env.topic.clone().ok_or(DecodeError::MissingField { field: "topic" })?;
+    let topic = env
+        .topic
+        .clone()
+        .ok_or(DecodeError::MissingField { field: "topic" })?;
     let mut biz: BTreeMap<String, String> = BTreeMap::new();
     for key in env.biz.keys() {
         if let Some(v) = env.biz_text(key) {
@@ -528,30 +531,63 @@ mod tests {
     #[test]
     fn success_needs_a_status() {
         let e = env(r#"{"response_code":"000","biz_data":{"trans_status":"2"}}"#);
-        assert_eq!(classify_order(&e, Some(TransType::Sale)), OrderClass::Approved);
+        assert_eq!(
+            classify_order(&e, Some(TransType::Sale)),
+            OrderClass::Approved
+        );
         let e = env(r#"{"response_code":"0","biz_data":{"trans_status":3}}"#);
-        assert_eq!(classify_order(&e, Some(TransType::Sale)), OrderClass::Cancelled);
-        assert_eq!(classify_order(&e, Some(TransType::Refund)), OrderClass::Approved);
+        assert_eq!(
+            classify_order(&e, Some(TransType::Sale)),
+            OrderClass::Cancelled
+        );
+        assert_eq!(
+            classify_order(&e, Some(TransType::Refund)),
+            OrderClass::Approved
+        );
         let e = env(r#"{"response_code":"000","biz_data":{}}"#);
-        assert_eq!(classify_order(&e, Some(TransType::Sale)), OrderClass::Unknown);
-        assert_eq!(classify_order(&e, Some(TransType::Void)), OrderClass::Approved);
+        assert_eq!(
+            classify_order(&e, Some(TransType::Sale)),
+            OrderClass::Unknown
+        );
+        assert_eq!(
+            classify_order(&e, Some(TransType::Void)),
+            OrderClass::Approved
+        );
         let e = env(r#"{"response_code":"0","biz_data":{}}"#);
-        assert_eq!(classify_order(&e, Some(TransType::Void)), OrderClass::Unknown);
+        assert_eq!(
+            classify_order(&e, Some(TransType::Void)),
+            OrderClass::Unknown
+        );
         let e = env(r#"{"response_code":"000","biz_data":{"trans_status":"9"}}"#);
-        assert_eq!(classify_order(&e, Some(TransType::Sale)), OrderClass::Unknown);
+        assert_eq!(
+            classify_order(&e, Some(TransType::Sale)),
+            OrderClass::Unknown
+        );
     }
 
     #[test]
     fn query_verdicts_follow_the_table() {
         let v = |s: &str| query_verdict(&env(s));
-        assert_eq!(v(r#"{"response_code":"000","biz_data":{"trans_status":"4"}}"#), QueryVerdict::Approved);
+        assert_eq!(
+            v(r#"{"response_code":"000","biz_data":{"trans_status":"4"}}"#),
+            QueryVerdict::Approved
+        );
         assert_eq!(
             v(r#"{"response_code":"000","biz_data":{"trans_status":"3","trans_type":"2"}}"#),
             QueryVerdict::Approved
         );
-        assert_eq!(v(r#"{"response_code":"000","biz_data":{"trans_status":"3"}}"#), QueryVerdict::Cancelled);
-        assert_eq!(v(r#"{"response_code":"000","biz_data":{"trans_status":"0"}}"#), QueryVerdict::Retry);
-        assert_eq!(v(r#"{"response_code":"000","biz_data":{}}"#), QueryVerdict::Stop);
+        assert_eq!(
+            v(r#"{"response_code":"000","biz_data":{"trans_status":"3"}}"#),
+            QueryVerdict::Cancelled
+        );
+        assert_eq!(
+            v(r#"{"response_code":"000","biz_data":{"trans_status":"0"}}"#),
+            QueryVerdict::Retry
+        );
+        assert_eq!(
+            v(r#"{"response_code":"000","biz_data":{}}"#),
+            QueryVerdict::Stop
+        );
         assert_eq!(v(r#"{"response_code":"104"}"#), QueryVerdict::NotFound);
         assert_eq!(v(r#"{"response_code":"105"}"#), QueryVerdict::Approved);
         assert_eq!(v(r#"{"response_code":"106"}"#), QueryVerdict::Declined);
@@ -562,12 +598,30 @@ mod tests {
 
     #[test]
     fn close_and_admin_classes() {
-        assert_eq!(close_class(&env(r#"{"response_code":"000"}"#)), CloseClass::Closed);
-        assert_eq!(close_class(&env(r#"{"response_code":"103"}"#)), CloseClass::CompletedAnyway);
-        assert_eq!(close_class(&env(r#"{"response_code":"104"}"#)), CloseClass::NotFound);
-        assert_eq!(close_class(&env(r#"{"response_code":"201"}"#)), CloseClass::Refused);
-        assert_eq!(admin_class(&env(r#"{"response_code":"106"}"#)), AdminClass::Declined);
-        assert_eq!(admin_class(&env(r#"{"response_code":"999"}"#)), AdminClass::Unknown);
+        assert_eq!(
+            close_class(&env(r#"{"response_code":"000"}"#)),
+            CloseClass::Closed
+        );
+        assert_eq!(
+            close_class(&env(r#"{"response_code":"103"}"#)),
+            CloseClass::CompletedAnyway
+        );
+        assert_eq!(
+            close_class(&env(r#"{"response_code":"104"}"#)),
+            CloseClass::NotFound
+        );
+        assert_eq!(
+            close_class(&env(r#"{"response_code":"201"}"#)),
+            CloseClass::Refused
+        );
+        assert_eq!(
+            admin_class(&env(r#"{"response_code":"106"}"#)),
+            AdminClass::Declined
+        );
+        assert_eq!(
+            admin_class(&env(r#"{"response_code":"999"}"#)),
+            AdminClass::Unknown
+        );
     }
 
     #[test]
@@ -583,9 +637,14 @@ mod tests {
             amount_text(&Money::from_minor(1250, Currency::JPY).unwrap()).unwrap(),
             "1250"
         );
-        assert_eq!(amount_text(&Money::from_minor(5, usd).unwrap()).unwrap(), "0.05");
+        assert_eq!(
+            amount_text(&Money::from_minor(5, usd).unwrap()).unwrap(),
+            "0.05"
+        );
         assert!(amount_text(&Money::from_minor(1_000_000_000_000, usd).unwrap()).is_none());
-        let e = env(r#"{"response_code":"000","biz_data":{"order_amount":10.5,"tip_amount":"1","cash_amount":"2.00","card_no":"4111111111111111"}}"#);
+        let e = env(
+            r#"{"response_code":"000","biz_data":{"order_amount":10.5,"tip_amount":"1","cash_amount":"2.00","card_no":"4111111111111111"}}"#,
+        );
         let d = Details::from_envelope(&e, usd);
         assert_eq!(d.total_minor(), Some(1350));
         assert_eq!(d.card.as_deref(), Some("411111******1111"));
@@ -612,10 +671,15 @@ mod tests {
         assert_eq!(v["class"]["order"], "approved");
         assert_eq!(v["total"], "26.40");
         assert_eq!(v["card"], "400000******0002");
-        assert!(matches!(decode("nope", b"{}"), Err(DecodeError::UnknownKind { .. })));
+        assert!(matches!(
+            decode("nope", b"{}"),
+            Err(DecodeError::UnknownKind { .. })
+        ));
         assert!(matches!(
             decode("order_response", b"{}"),
-            Err(DecodeError::MissingField { field: "response_code" })
+            Err(DecodeError::MissingField {
+                field: "response_code"
+            })
         ));
     }
 }

@@ -153,7 +153,12 @@ impl Config {
                 value: self.expires_secs,
             });
         }
-        if self.host.is_empty() || self.host.bytes().any(|b| b.is_ascii_whitespace() || b == b'/') {
+        if self.host.is_empty()
+            || self
+                .host
+                .bytes()
+                .any(|b| b.is_ascii_whitespace() || b == b'/')
+        {
             return Err(ConfigError::Endpoint {
                 reason: "host must be a non-empty name or address".into(),
             });
@@ -208,7 +213,8 @@ impl Config {
     /// Returns the result deadline measured from sending an order: `expires` + grace.
     #[must_use]
     pub fn result_deadline(&self) -> Duration {
-        Duration::from_secs(u64::from(self.expires_secs)) + Duration::from_millis(self.result_grace_ms)
+        Duration::from_secs(u64::from(self.expires_secs))
+            + Duration::from_millis(self.result_grace_ms)
     }
 }
 
@@ -233,11 +239,17 @@ mod tests {
             order_prefix: "lane-1".into(),
             ..c.clone()
         };
-        assert!(matches!(bad.validate(), Err(ConfigError::OrderPrefix { .. })));
+        assert!(matches!(
+            bad.validate(),
+            Err(ConfigError::OrderPrefix { .. })
+        ));
         let bad = Config {
             pay_scenario: "CASH_PAY".into(),
             ..c
         };
-        assert!(matches!(bad.validate(), Err(ConfigError::PayScenario { .. })));
+        assert!(matches!(
+            bad.validate(),
+            Err(ConfigError::PayScenario { .. })
+        ));
     }
 }

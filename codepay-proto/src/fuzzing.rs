@@ -12,7 +12,7 @@ use pos_core::testing::{Pair, PairConfig, RandomFaults};
 use pos_core::{CommandError, Currency, IdGen, Money, Operation, Outcome, WallClock};
 
 use crate::codec::{
-    admin_class, classify_order, close_class, encode_request, query_verdict, Details,
+    Details, admin_class, classify_order, close_class, encode_request, query_verdict,
 };
 use crate::message::Envelope;
 use crate::serial::{Role, SerialConfig, SerialLink, parse_frame};
@@ -25,7 +25,9 @@ pub fn decode_message(data: &[u8]) {
     for kind in crate::DECODE_KINDS {
         let _ = crate::decode(kind, data);
     }
-    let Ok(env) = Envelope::parse(data) else { return };
+    let Ok(env) = Envelope::parse(data) else {
+        return;
+    };
     let _ = classify_order(&env, None);
     let _ = query_verdict(&env);
     let _ = close_class(&env);
@@ -43,7 +45,11 @@ pub fn decode_message(data: &[u8]) {
     assert_eq!(again.topic, env.topic, "topic round trip");
     assert_eq!(again.request_id, env.request_id, "request_id round trip");
     for key in env.biz.keys() {
-        assert_eq!(again.biz_text(key), env.biz_text(key), "biz_data.{key} round trip");
+        assert_eq!(
+            again.biz_text(key),
+            env.biz_text(key),
+            "biz_data.{key} round trip"
+        );
     }
 }
 
@@ -54,7 +60,11 @@ pub fn decode_frame(data: &[u8]) {
     while !rest.is_empty() {
         match parse_frame(rest, crate::serial::DEFAULT_MAX_RX_DATA) {
             Ok(Some((frame, used))) => {
-                assert_eq!(Some(&frame.encode()[..]), rest.get(..used), "frame round trip");
+                assert_eq!(
+                    Some(&frame.encode()[..]),
+                    rest.get(..used),
+                    "frame round trip"
+                );
                 rest = rest.get(used..).unwrap_or_default();
             }
             Ok(None) => break,
@@ -76,20 +86,40 @@ pub fn decode_frame(data: &[u8]) {
 /// One step of a fuzzed session.
 #[derive(Arbitrary, Debug)]
 enum Step {
-    Sale { cents: u8, whole: u8, tip: Option<u8>, cashback: Option<u8> },
-    Refund { referenced: bool, cents: u8 },
+    Sale {
+        cents: u8,
+        whole: u8,
+        tip: Option<u8>,
+        cashback: Option<u8>,
+    },
+    Refund {
+        referenced: bool,
+        cents: u8,
+    },
     Void,
-    PreAuth { cents: u8 },
+    PreAuth {
+        cents: u8,
+    },
     Completion,
-    TipAdjust { tip: u8 },
+    TipAdjust {
+        tip: u8,
+    },
     Lookup,
     BatchClose,
     Script(u8),
-    Cancel { after_ms: u16 },
-    OperatorCancel { after_ms: u16 },
+    Cancel {
+        after_ms: u16,
+    },
+    OperatorCancel {
+        after_ms: u16,
+    },
     Disconnect,
-    Crash { after_ms: u16 },
-    Wait { ms: u32 },
+    Crash {
+        after_ms: u16,
+    },
+    Wait {
+        ms: u32,
+    },
 }
 
 /// Runs a session chosen by `data` (operations, simulator behaviours, faults and clock
@@ -121,13 +151,25 @@ pub fn machine(data: &[u8]) {
         ..SimConfig::default()
     };
     let config = Config::new("192.0.2.10", "wz0123456789abcdef");
-    let Ok(pos) = CodepayMachine::new(config.clone(), IdGen::from_seed(seed), WallClock::new(1_767_264_120_000)) else {
+    let Ok(pos) = CodepayMachine::new(
+        config.clone(),
+        IdGen::from_seed(seed),
+        WallClock::new(1_767_264_120_000),
+    ) else {
         return;
     };
-    let sim = CodepaySim::new(sim_config, IdGen::from_seed(seed ^ 1), WallClock::new(1_767_264_120_000));
+    let sim = CodepaySim::new(
+        sim_config,
+        IdGen::from_seed(seed ^ 1),
+        WallClock::new(1_767_264_120_000),
+    );
     let mut pair = Pair::new(pos, sim, PairConfig::default()).with_factory(move |s| {
-        CodepayMachine::new(config.clone(), IdGen::from_seed(s), WallClock::new(1_767_264_120_000))
-            .expect("the configuration was valid")
+        CodepayMachine::new(
+            config.clone(),
+            IdGen::from_seed(s),
+            WallClock::new(1_767_264_120_000),
+        )
+        .expect("the configuration was valid")
     });
     pair.set_random_faults(faults);
     pair.run_for(Duration::from_millis(20));
@@ -141,23 +183,46 @@ pub fn machine(data: &[u8]) {
         }
         let usd = |minor: i64| Money::from_minor(minor, Currency::USD).ok();
         let op = match step {
-            Step::Sale { cents, whole, tip, cashback } => usd(i64::from(whole) * 100 + i64::from(cents % 100)).map(|amount| Operation::Sale {
-                amount,
-                tip: tip.and_then(|t| usd(i64::from(t))),
-                cashback: cashback.and_then(|c| usd(i64::from(c) + 1)),
+            Step::Sale {
+                cents,
+                whole,
+                tip,
+                cashback,
+            } => {
+                usd(i64::from(whole) * 100 + i64::from(cents % 100)).map(|amount| Operation::Sale {
+                    amount,
+                    tip: tip.and_then(|t| usd(i64::from(t))),
+                    cashback: cashback.and_then(|c| usd(i64::from(c) + 1)),
+                    reference: None,
+                })
+            }
+            Step::Refund { referenced, cents } => {
+                usd(100 + i64::from(cents)).map(|amount| Operation::Refund {
+                    amount,
+                    original: if referenced { last.clone() } else { None },
+                    reference: None,
+                })
+            }
+            Step::Void => last.clone().map(|original| Operation::Void {
+                original,
                 reference: None,
             }),
-            Step::Refund { referenced, cents } => usd(100 + i64::from(cents)).map(|amount| Operation::Refund {
-                amount,
-                original: if referenced { last.clone() } else { None },
-                reference: None,
-            }),
-            Step::Void => last.clone().map(|original| Operation::Void { original, reference: None }),
-            Step::PreAuth { cents } => usd(5_000 + i64::from(cents)).map(|amount| Operation::PreAuth { amount, reference: None }),
+            Step::PreAuth { cents } => {
+                usd(5_000 + i64::from(cents)).map(|amount| Operation::PreAuth {
+                    amount,
+                    reference: None,
+                })
+            }
             Step::Completion => pre_auth.clone().and_then(|original| {
-                usd(4_000).map(|amount| Operation::Completion { amount, original, reference: None })
+                usd(4_000).map(|amount| Operation::Completion {
+                    amount,
+                    original,
+                    reference: None,
+                })
             }),
-            Step::TipAdjust { tip } => last.clone().and_then(|original| usd(i64::from(tip)).map(|tip| Operation::TipAdjust { original, tip })),
+            Step::TipAdjust { tip } => last.clone().and_then(|original| {
+                usd(i64::from(tip)).map(|tip| Operation::TipAdjust { original, tip })
+            }),
             Step::Lookup => last.clone().map(|original| Operation::Lookup { original }),
             Step::BatchClose => Some(Operation::BatchClose),
             Step::Script(b) => {
@@ -174,17 +239,24 @@ pub fn machine(data: &[u8]) {
                 pair.with_sim(|sim, _| sim.script(behaviour));
                 None
             }
-            Step::Cancel { after_ms } => usd(2_000).map(|amount| {
-                let op = Operation::Sale { amount, tip: None, cashback: None, reference: None };
-                (op, after_ms)
-            }).and_then(|(op, after)| {
-                if let Some(txn) = start(&mut pair, &op) {
-                    pair.run_for(Duration::from_millis(u64::from(after % 5_000)));
-                    let _ = pair.cancel(txn);
-                    pair.run_until_finished(txn);
-                }
-                None
-            }),
+            Step::Cancel { after_ms } => usd(2_000)
+                .map(|amount| {
+                    let op = Operation::Sale {
+                        amount,
+                        tip: None,
+                        cashback: None,
+                        reference: None,
+                    };
+                    (op, after_ms)
+                })
+                .and_then(|(op, after)| {
+                    if let Some(txn) = start(&mut pair, &op) {
+                        pair.run_for(Duration::from_millis(u64::from(after % 5_000)));
+                        let _ = pair.cancel(txn);
+                        pair.run_until_finished(txn);
+                    }
+                    None
+                }),
             Step::OperatorCancel { after_ms } => {
                 pair.run_for(Duration::from_millis(u64::from(after_ms % 5_000)));
                 pair.with_sim(|sim, now| sim.operator_cancel(now));
@@ -195,7 +267,17 @@ pub fn machine(data: &[u8]) {
                 None
             }
             Step::Crash { after_ms } => {
-                if let Some(txn) = usd(3_000).and_then(|amount| start(&mut pair, &Operation::Sale { amount, tip: None, cashback: None, reference: None })) {
+                if let Some(txn) = usd(3_000).and_then(|amount| {
+                    start(
+                        &mut pair,
+                        &Operation::Sale {
+                            amount,
+                            tip: None,
+                            cashback: None,
+                            reference: None,
+                        },
+                    )
+                }) {
                     pair.run_for(Duration::from_millis(u64::from(after_ms % 6_000)));
                     pair.crash_and_resume();
                     pair.run_until_finished(txn);
@@ -208,7 +290,9 @@ pub fn machine(data: &[u8]) {
             }
         };
         let Some(op) = op else { continue };
-        let Some(txn) = start(&mut pair, &op) else { continue };
+        let Some(txn) = start(&mut pair, &op) else {
+            continue;
+        };
         let outcome = pair.run_until_finished(txn);
         assert!(pair.money_requests(txn) <= 1, "two money requests");
         if let Outcome::Approved(a) = &outcome {
@@ -227,7 +311,9 @@ fn start(pair: &mut Pair<CodepayMachine, CodepaySim>, op: &Operation) -> Option<
     for _ in 0..200 {
         match pair.start(op.clone()) {
             Ok(txn) => return Some(txn),
-            Err(CommandError::NotConnected | CommandError::Busy | CommandError::RecoveryPending) => {
+            Err(
+                CommandError::NotConnected | CommandError::Busy | CommandError::RecoveryPending,
+            ) => {
                 pair.run_for(Duration::from_secs(1));
             }
             Err(_) => return None,
@@ -249,12 +335,26 @@ pub fn seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     noisy.extend_from_slice(&[0x55, 0xAA, 0x00, 0x2A, 0x00, 0x00, 0x00, 0x2B, 0xCC, 0x33]);
     alloc::vec![
         ("codepay_decode_message", "order_approved", order.to_vec()),
-        ("codepay_decode_message", "order_declined_string_biz", decline.to_vec()),
+        (
+            "codepay_decode_message",
+            "order_declined_string_biz",
+            decline.to_vec()
+        ),
         ("codepay_decode_message", "query_not_found", query.to_vec()),
         ("codepay_decode_frame", "query_data_frame", frame),
         ("codepay_decode_frame", "noise_and_control", noisy),
         ("codepay_machine", "quiet", alloc::vec![0; 16]),
-        ("codepay_machine", "mixed", (0u8..96).map(|i| i.wrapping_mul(37)).collect()),
-        ("codepay_machine", "faulty", (0u8..128).map(|i| i.wrapping_mul(101).wrapping_add(7)).collect()),
+        (
+            "codepay_machine",
+            "mixed",
+            (0u8..96).map(|i| i.wrapping_mul(37)).collect()
+        ),
+        (
+            "codepay_machine",
+            "faulty",
+            (0u8..128)
+                .map(|i| i.wrapping_mul(101).wrapping_add(7))
+                .collect()
+        ),
     ]
 }

@@ -27,7 +27,9 @@ pub const TOPIC_GET_INFO: &str = "ecrhub.getInfo";
 pub const TOPIC_HEARTBEAT: &str = "ecrhub.heartbeat";
 
 /// `trans_type` of an order (spec §4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TransType {
     /// `"1"`: sale.

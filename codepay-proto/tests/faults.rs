@@ -1,5 +1,11 @@
 //! Fault tests through the pair harness: each ends with the right outcome, and the harness
 //! proves that no transaction ever sent two order frames.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test helpers outside #[test] fns
 
 mod common;
 
@@ -22,7 +28,11 @@ fn late_results(pair: &CodepayPair) -> usize {
 #[test]
 fn result_dropped_is_recovered_by_query() {
     let mut pair = pair();
-    pair.add_fault(FaultRule::new(Dir::ToPos, Matcher::contains(ORDER), Fault::Drop));
+    pair.add_fault(FaultRule::new(
+        Dir::ToPos,
+        Matcher::contains(ORDER),
+        Fault::Drop,
+    ));
     let txn = pair.start(sale(2000)).unwrap();
     assert_eq!(pair.run_until_finished(txn).class(), OutcomeClass::Approved);
     assert_eq!(pair.money_requests(txn), 1);
@@ -38,7 +48,11 @@ fn connection_dropped_mid_flow_result_arrives_on_the_new_connection() {
     pair.disconnect();
     assert_eq!(pair.run_until_finished(txn).class(), OutcomeClass::Approved);
     assert_eq!(order_frames(&pair), 1);
-    assert!(pair.events().iter().any(|(_, e)| matches!(e, Event::Notice(Notice::LinkLost { .. }))));
+    assert!(
+        pair.events()
+            .iter()
+            .any(|(_, e)| matches!(e, Event::Notice(Notice::LinkLost { .. })))
+    );
     insta::assert_snapshot!(pair.transcript());
 }
 
@@ -55,7 +69,10 @@ fn reconnect_with_redelivery() {
     pair.refuse_connections(false);
     let outcome = pair.run_until_finished(txn);
     assert_eq!(outcome.class(), OutcomeClass::Approved);
-    assert!(!pair.transcript().contains("ecrhub.pay.query"), "the re-delivered result sufficed");
+    assert!(
+        !pair.transcript().contains("ecrhub.pay.query"),
+        "the re-delivered result sufficed"
+    );
     insta::assert_snapshot!(pair.transcript());
 }
 
@@ -80,7 +97,11 @@ fn reconnect_without_redelivery_recovers() {
 #[test]
 fn duplicate_result_frame_is_a_late_result() {
     let mut pair = pair();
-    pair.add_fault(FaultRule::new(Dir::ToPos, Matcher::contains(ORDER), Fault::Duplicate));
+    pair.add_fault(FaultRule::new(
+        Dir::ToPos,
+        Matcher::contains(ORDER),
+        Fault::Duplicate,
+    ));
     let txn = pair.start(sale(2000)).unwrap();
     assert_eq!(pair.run_until_finished(txn).class(), OutcomeClass::Approved);
     pair.run_for(Duration::from_millis(100));
@@ -91,7 +112,11 @@ fn duplicate_result_frame_is_a_late_result() {
 #[test]
 fn duplicate_order_frame_never_ends_the_order_as_busy() {
     let mut pair = pair();
-    pair.add_fault(FaultRule::new(Dir::ToSim, Matcher::contains(ORDER), Fault::Duplicate));
+    pair.add_fault(FaultRule::new(
+        Dir::ToSim,
+        Matcher::contains(ORDER),
+        Fault::Duplicate,
+    ));
     let txn = pair.start(sale(2000)).unwrap();
     // The copy gets 101; a query shows our order running, so the POS waits for its result.
     assert_eq!(pair.run_until_finished(txn).class(), OutcomeClass::Approved);
@@ -115,7 +140,11 @@ fn late_result_after_recovery_began() {
     ));
     let txn = pair.start(sale(2000)).unwrap();
     assert_eq!(pair.run_until_finished(txn).class(), OutcomeClass::Approved);
-    assert_eq!(late_results(&pair), 1, "the delayed result is reported late");
+    assert_eq!(
+        late_results(&pair),
+        1,
+        "the delayed result is reported late"
+    );
     assert_eq!(order_frames(&pair), 1);
     insta::assert_snapshot!(pair.transcript());
 }
@@ -129,29 +158,43 @@ fn late_approval_contradicted_by_the_query_is_unknown() {
     let txn = m.start(Timestamp::from_millis(2), sale(2000)).unwrap();
     let sent = drain_texts(&mut m);
     let order: serde_json::Value = serde_json::from_str(&sent[0]).unwrap();
-    let number = order["biz_data"]["merchant_order_no"].as_str().unwrap().to_owned();
+    let number = order["biz_data"]["merchant_order_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     m.handle_timeout(Timestamp::from_millis(181_000));
     let close: serde_json::Value = serde_json::from_str(&drain_texts(&mut m)[0]).unwrap();
     assert_eq!(close["topic"], "ecrhub.pay.close");
     let late = serde_json::json!({"topic": "ecrhub.pay.order", "request_id": order["request_id"],
         "response_code": "000", "biz_data": {"merchant_order_no": number, "trans_status": "2"}});
-    m.handle_input(Timestamp::from_millis(181_100), Input::Text(late.to_string()));
+    m.handle_input(
+        Timestamp::from_millis(181_100),
+        Input::Text(late.to_string()),
+    );
     let reply = |req: &serde_json::Value, code: &str| {
         serde_json::json!({"topic": req["topic"], "request_id": req["request_id"],
             "response_code": code, "biz_data": {"merchant_order_no": number}})
         .to_string()
     };
-    m.handle_input(Timestamp::from_millis(181_200), Input::Text(reply(&close, "104")));
+    m.handle_input(
+        Timestamp::from_millis(181_200),
+        Input::Text(reply(&close, "104")),
+    );
     let query: serde_json::Value = serde_json::from_str(&drain_texts(&mut m)[0]).unwrap();
     assert_eq!(query["topic"], "ecrhub.pay.query");
-    m.handle_input(Timestamp::from_millis(181_300), Input::Text(reply(&query, "104")));
+    m.handle_input(
+        Timestamp::from_millis(181_300),
+        Input::Text(reply(&query, "104")),
+    );
     let outcome = std::iter::from_fn(|| m.poll_event())
         .find_map(|e| match e {
             Event::Finished { txn: t, outcome } if t == txn => Some(outcome),
             _ => None,
         })
         .unwrap();
-    let Outcome::Unknown(u) = outcome else { panic!("{outcome:?}") };
+    let Outcome::Unknown(u) = outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(u.reason, UnknownReason::ConflictingEvidence);
     assert_eq!(u.references.primary.as_deref(), Some(number.as_str()));
 }
@@ -165,7 +208,10 @@ fn busy_terminal_rejects_and_a_second_command_is_refused_locally() {
     pair.with_sim(|sim, _| sim.script(Behaviour::Busy));
     let txn = pair.start(sale(3000)).unwrap();
     let outcome = pair.run_until_finished(txn);
-    assert!(matches!(&outcome, Outcome::Rejected(r) if r.reason == RejectReason::Busy), "{outcome:?}");
+    assert!(
+        matches!(&outcome, Outcome::Rejected(r) if r.reason == RejectReason::Busy),
+        "{outcome:?}"
+    );
     insta::assert_snapshot!(pair.transcript());
 }
 
@@ -174,9 +220,9 @@ fn pong_timeout_is_link_loss() {
     let mut pair = pair();
     pair.add_fault(FaultRule::new(Dir::ToPos, Matcher::contains("pong"), Fault::Drop).always());
     pair.run_for(Duration::from_secs(40));
-    let lost = pair.events().iter().any(|(_, e)| {
-        matches!(e, Event::Notice(Notice::LinkLost { reason }) if reason.contains("pong"))
-    });
+    let lost = pair.events().iter().any(
+        |(_, e)| matches!(e, Event::Notice(Notice::LinkLost { reason }) if reason.contains("pong")),
+    );
     assert!(lost);
     assert!(pair.pos().is_connected(), "reconnected by itself");
 }
@@ -187,7 +233,11 @@ fn connection_refused_backs_off_and_reconnects() {
     pair.refuse_connections(true);
     pair.disconnect();
     pair.run_for(Duration::from_secs(70));
-    let connects = pair.transcript().lines().filter(|l| l.contains("pos→sim  connect")).count();
+    let connects = pair
+        .transcript()
+        .lines()
+        .filter(|l| l.contains("pos→sim  connect"))
+        .count();
     // 1 + reconnects at 1, 2, 4, 8, 16, 30 s after the loss (61 s): 7 in total.
     assert_eq!(connects, 7);
     pair.refuse_connections(false);
@@ -212,9 +262,16 @@ fn terminal_heartbeats_binary_replies_and_quirks_are_tolerated() {
     let mut pair = pair_with(config(), sim);
     let txn = pair.start(sale(2050)).unwrap();
     let outcome = pair.run_until_finished(txn);
-    let Outcome::Approved(a) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Approved(a) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(a.amount, Some(usd(2050)));
-    assert!(!pair.events().iter().any(|(_, e)| matches!(e, Event::Notice(Notice::Unsolicited { .. }))));
+    assert!(
+        !pair
+            .events()
+            .iter()
+            .any(|(_, e)| matches!(e, Event::Notice(Notice::Unsolicited { .. })))
+    );
 }
 
 #[test]
@@ -232,7 +289,10 @@ fn responses_without_request_id_correlate_by_number() {
     assert_eq!(pair.run_until_finished(txn).class(), OutcomeClass::Approved);
     let txn = pair.start(sale(2052)).unwrap();
     // A cancellation with biz_data "" and no request_id cannot be matched: recovery finds it.
-    assert_eq!(pair.run_until_finished(txn).class(), OutcomeClass::Cancelled);
+    assert_eq!(
+        pair.run_until_finished(txn).class(),
+        OutcomeClass::Cancelled
+    );
 }
 
 #[test]

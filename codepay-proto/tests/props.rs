@@ -1,5 +1,11 @@
 //! Properties: codec round-trips, and random operation sequences against the simulator with
 //! random faults keep the invariants (the pair harness checks them after every step).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test helpers outside #[test] fns
 
 mod common;
 
@@ -78,7 +84,19 @@ enum Step {
 }
 
 fn step() -> impl Strategy<Value = Step> {
-    let cents = prop_oneof![Just(0i64), Just(51), Just(52), Just(54), Just(55), Just(56), Just(57), Just(60), Just(61), Just(62), 0i64..100];
+    let cents = prop_oneof![
+        Just(0i64),
+        Just(51),
+        Just(52),
+        Just(54),
+        Just(55),
+        Just(56),
+        Just(57),
+        Just(60),
+        Just(61),
+        Just(62),
+        0i64..100
+    ];
     prop_oneof![
         4 => (1i64..50, cents).prop_map(|(w, c)| Step::Sale(w * 100 + c)),
         1 => Just(Step::Refund),
@@ -95,7 +113,9 @@ fn start(pair: &mut CodepayPair, op: &Operation) -> Option<pos_core::TxnId> {
     for _ in 0..120 {
         match pair.start(op.clone()) {
             Ok(txn) => return Some(txn),
-            Err(CommandError::NotConnected | CommandError::Busy | CommandError::RecoveryPending) => {
+            Err(
+                CommandError::NotConnected | CommandError::Busy | CommandError::RecoveryPending,
+            ) => {
                 pair.run_for(Duration::from_secs(1));
             }
             Err(_) => return None,

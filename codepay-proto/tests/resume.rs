@@ -1,5 +1,11 @@
 //! Crash and resume at each point after the persist event: a fresh machine resumed from the
 //! persisted record ends with the outcome the terminal knows, and never sends a second order.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test helpers outside #[test] fns
 
 mod common;
 
@@ -7,12 +13,12 @@ use core::time::Duration;
 
 use codepay_proto::CodepayMachine;
 use common::*;
+use pos_core::Simulator;
 use pos_core::testing::{Dir, Fault, FaultRule, Matcher};
 use pos_core::{
-    CommandError, IdGen, Machine, Outcome, OutcomeClass, PersistRecord, References,
-    RejectReason, Timestamp, Truth, TxnId, WallClock,
+    CommandError, IdGen, Machine, Outcome, OutcomeClass, PersistRecord, References, RejectReason,
+    Timestamp, Truth, TxnId, WallClock,
 };
-use pos_core::Simulator;
 
 const ORDER: &str = r#""topic":"ecrhub.pay.order""#;
 
@@ -28,7 +34,10 @@ fn crash_after_persist_before_send() {
     let outcome = pair.run_until_finished(txn);
     assert_eq!(pair.crashes(), 1);
     assert_eq!(pair.money_requests(txn), 0, "the order never left");
-    assert!(matches!(&outcome, Outcome::Rejected(r) if r.reason == RejectReason::NotFound), "{outcome:?}");
+    assert!(
+        matches!(&outcome, Outcome::Rejected(r) if r.reason == RejectReason::NotFound),
+        "{outcome:?}"
+    );
     assert!(pair.sim().records().is_empty());
     insta::assert_snapshot!(pair.transcript());
 }
@@ -36,7 +45,11 @@ fn crash_after_persist_before_send() {
 #[test]
 fn crash_after_send() {
     let mut pair = pair();
-    pair.add_fault(FaultRule::new(Dir::ToSim, Matcher::contains(ORDER), Fault::CrashPosAfterSend));
+    pair.add_fault(FaultRule::new(
+        Dir::ToSim,
+        Matcher::contains(ORDER),
+        Fault::CrashPosAfterSend,
+    ));
     let txn = pair.start(sale(2000)).unwrap();
     let outcome = pair.run_until_finished(txn);
     assert_eq!(pair.crashes(), 1);
@@ -64,7 +77,11 @@ fn crash_while_the_customer_pays() {
 #[test]
 fn crash_after_the_result_was_produced_but_not_delivered() {
     let mut pair = pair();
-    pair.add_fault(FaultRule::new(Dir::ToPos, Matcher::contains(ORDER), Fault::CrashPos));
+    pair.add_fault(FaultRule::new(
+        Dir::ToPos,
+        Matcher::contains(ORDER),
+        Fault::CrashPos,
+    ));
     let txn = pair.start(sale(2000)).unwrap();
     let outcome = pair.run_until_finished(txn);
     assert_eq!(pair.crashes(), 1);
@@ -76,7 +93,11 @@ fn crash_after_the_result_was_produced_but_not_delivered() {
 #[test]
 fn crash_after_a_decline_was_produced_but_not_delivered() {
     let mut pair = pair();
-    pair.add_fault(FaultRule::new(Dir::ToPos, Matcher::contains(ORDER), Fault::CrashPos));
+    pair.add_fault(FaultRule::new(
+        Dir::ToPos,
+        Matcher::contains(ORDER),
+        Fault::CrashPos,
+    ));
     let txn = pair.start(sale(2051)).unwrap();
     let outcome = pair.run_until_finished(txn);
     assert_eq!(outcome.class(), OutcomeClass::Declined, "{outcome:?}");
@@ -101,10 +122,18 @@ fn crash_during_a_tip_adjustment_is_checked_by_one_query() {
     let outcome = pair.run_until_finished(txn);
     // The query runs before the terminal applied the tip: one query, then Unknown with the
     // evidence; the tip adjustment is never re-sent.
-    let Outcome::Unknown(u) = &outcome else { panic!("{outcome:?}") };
-    assert!(u.evidence.iter().any(|e| e.contains("query answered")), "{u:?}");
+    let Outcome::Unknown(u) = &outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(
+        u.evidence.iter().any(|e| e.contains("query answered")),
+        "{u:?}"
+    );
     assert_eq!(pair.money_requests(txn), 1);
-    let tips = pair.transcript().matches("pos→sim  text {\"topic\":\"ecrhub.pay.tip.adjustment").count();
+    let tips = pair
+        .transcript()
+        .matches("pos→sim  text {\"topic\":\"ecrhub.pay.tip.adjustment")
+        .count();
     assert_eq!(tips, 1);
 }
 
@@ -123,12 +152,27 @@ fn resume_refuses_foreign_and_malformed_records() {
     let mut m = fresh();
     let now = Timestamp::ZERO;
     let ok = serde_json::json!({"kind": "1", "merchant_order_no": "A1", "request_id": "r"});
-    assert!(matches!(m.resume(now, record("paynt", ok.clone())), Err(CommandError::InvalidRecord { .. })));
+    assert!(matches!(
+        m.resume(now, record("paynt", ok.clone())),
+        Err(CommandError::InvalidRecord { .. })
+    ));
     let bad = serde_json::json!({"kind": "1", "merchant_order_no": "A-1"});
-    assert!(matches!(m.resume(now, record("codepay", bad)), Err(CommandError::InvalidRecord { .. })));
+    assert!(matches!(
+        m.resume(now, record("codepay", bad)),
+        Err(CommandError::InvalidRecord { .. })
+    ));
     let bad = serde_json::json!({"kind": "99", "merchant_order_no": "A1"});
-    assert!(matches!(m.resume(now, record("codepay", bad)), Err(CommandError::InvalidRecord { .. })));
-    assert!(matches!(m.resume(now, record("codepay", serde_json::Value::Null)), Err(CommandError::InvalidRecord { .. })));
+    assert!(matches!(
+        m.resume(now, record("codepay", bad)),
+        Err(CommandError::InvalidRecord { .. })
+    ));
+    assert!(matches!(
+        m.resume(now, record("codepay", serde_json::Value::Null)),
+        Err(CommandError::InvalidRecord { .. })
+    ));
     assert_eq!(m.resume(now, record("codepay", ok.clone())), Ok(TxnId(7)));
-    assert_eq!(m.resume(now, record("codepay", ok)), Err(CommandError::Busy));
+    assert_eq!(
+        m.resume(now, record("codepay", ok)),
+        Err(CommandError::Busy)
+    );
 }

@@ -1,5 +1,11 @@
 //! One pair-harness test per operation and per scenario of the shared table (and the CodePay
 //! cents 60–62), each with a transcript snapshot.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test helpers outside #[test] fns
 
 mod common;
 
@@ -35,9 +41,15 @@ fn recovered(pair: &CodepayPair) -> bool {
 #[test]
 fn approve() {
     let (outcome, pair) = scenario(Scenario::Approve);
-    let Outcome::Approved(a) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Approved(a) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(a.amount, Some(usd(1200)));
-    assert!(a.card.as_ref().is_some_and(|c| c.as_str().contains("******")));
+    assert!(
+        a.card
+            .as_ref()
+            .is_some_and(|c| c.as_str().contains("******"))
+    );
     assert!(!recovered(&pair));
     insta::assert_snapshot!(pair.transcript());
 }
@@ -45,7 +57,9 @@ fn approve() {
 #[test]
 fn decline() {
     let (outcome, pair) = scenario(Scenario::Decline);
-    let Outcome::Declined(d) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Declined(d) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(d.code.as_deref(), Some("106"));
     insta::assert_snapshot!(pair.transcript());
 }
@@ -53,7 +67,9 @@ fn decline() {
 #[test]
 fn cancelled_on_terminal() {
     let (outcome, pair) = scenario(Scenario::CancelledOnTerminal);
-    let Outcome::Cancelled(c) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Cancelled(c) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(c.by, CancelledBy::Terminal);
     insta::assert_snapshot!(pair.transcript());
 }
@@ -100,7 +116,9 @@ fn signature_check() {
 #[test]
 fn busy() {
     let (outcome, pair) = scenario(Scenario::Busy);
-    let Outcome::Rejected(r) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Rejected(r) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(r.reason, RejectReason::Busy);
     insta::assert_snapshot!(pair.transcript());
 }
@@ -124,7 +142,9 @@ fn vendor_61_disconnect_instead_of_answer_is_recovered() {
 #[test]
 fn vendor_62_read_card_timeout_declines() {
     let (outcome, pair) = scenario(Scenario::Vendor(62));
-    let Outcome::Declined(d) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Declined(d) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(d.code.as_deref(), Some("111"));
     insta::assert_snapshot!(pair.transcript());
 }
@@ -137,7 +157,9 @@ fn sale_with_tip() {
         cashback: None,
         reference: Some("LANE1ORDER42".into()),
     });
-    let Outcome::Approved(a) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Approved(a) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(a.amount, Some(usd(2640)));
     assert_eq!(a.tip, Some(usd(300)));
     assert_eq!(a.references.primary.as_deref(), Some("LANE1ORDER42"));
@@ -152,7 +174,9 @@ fn sale_with_cashback() {
         cashback: Some(usd(2000)),
         reference: None,
     });
-    let Outcome::Approved(a) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Approved(a) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(a.amount, Some(usd(3000)));
     assert_eq!(a.cashback, Some(usd(2000)));
     assert!(pair.transcript().contains(r#""trans_type":"11""#));
@@ -178,7 +202,10 @@ fn void() {
             reference: None,
         })
         .unwrap();
-    assert_eq!(pair.run_until_finished(again).class(), OutcomeClass::Declined);
+    assert_eq!(
+        pair.run_until_finished(again).class(),
+        OutcomeClass::Declined
+    );
     insta::assert_snapshot!(pair.transcript());
 }
 
@@ -196,7 +223,10 @@ fn referenced_refund() {
     // More than what is left to refund: 120, refused before processing.
     let txn = pair.start(refund(3100)).unwrap();
     let outcome = pair.run_until_finished(txn);
-    assert!(matches!(&outcome, Outcome::Rejected(r) if r.reason == RejectReason::Invalid), "{outcome:?}");
+    assert!(
+        matches!(&outcome, Outcome::Rejected(r) if r.reason == RejectReason::Invalid),
+        "{outcome:?}"
+    );
     insta::assert_snapshot!(pair.transcript());
 }
 
@@ -267,7 +297,9 @@ fn tip_adjust() {
         })
         .unwrap();
     let outcome = pair.run_until_finished(txn);
-    let Outcome::Approved(a) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Approved(a) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(a.tip, Some(usd(450)));
     assert_eq!(pair.sim().record(&original).unwrap().tip_minor, 450);
     insta::assert_snapshot!(pair.transcript());
@@ -280,7 +312,9 @@ fn batch_close() {
     let txn = pair.start(Operation::BatchClose).unwrap();
     assert_eq!(pair.run_until_finished(txn).class(), OutcomeClass::Approved);
     assert!(pair.sim().record(&original).unwrap().settled);
-    assert!(pair.events().iter().any(|(_, e)| matches!(e, pos_core::Event::Report { report, .. } if report.kind == "batch_close")));
+    assert!(pair.events().iter().any(
+        |(_, e)| matches!(e, pos_core::Event::Report { report, .. } if report.kind == "batch_close")
+    ));
     // A settled sale cannot be voided any more: 119.
     let txn = pair
         .start(Operation::Void {
@@ -315,7 +349,9 @@ fn cancel_in_progress() {
     pair.run_for(core::time::Duration::from_millis(500));
     pair.cancel(txn).unwrap();
     let outcome = pair.run_until_finished(txn);
-    let Outcome::Cancelled(c) = &outcome else { panic!("{outcome:?}") };
+    let Outcome::Cancelled(c) = &outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(c.by, CancelledBy::Pos);
     insta::assert_snapshot!(pair.transcript());
 }
@@ -328,7 +364,10 @@ fn cancel_too_late_completes_anyway() {
     pair.cancel(txn).unwrap();
     let outcome = pair.run_until_finished(txn);
     assert_eq!(outcome.class(), OutcomeClass::Approved);
-    assert!(pair.events().iter().any(|(_, e)| matches!(e, pos_core::Event::Notice(pos_core::Notice::CancelRefused { .. }))));
+    assert!(pair.events().iter().any(|(_, e)| matches!(
+        e,
+        pos_core::Event::Notice(pos_core::Notice::CancelRefused { .. })
+    )));
     insta::assert_snapshot!(pair.transcript());
 }
 

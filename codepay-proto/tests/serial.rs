@@ -1,5 +1,11 @@
 //! A sale over the USB/serial transport: machine ⇄ framer ⇄ framer ⇄ simulator, with a
 //! corrupted frame and bytes split across reads on the line.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test helpers outside #[test] fns
 
 mod common;
 
@@ -29,7 +35,11 @@ impl Rig {
             m: machine(21, config()),
             pos: SerialLink::new(Role::Pos, SerialConfig::default()),
             term: SerialLink::new(Role::Terminal, SerialConfig::terminal()),
-            sim: CodepaySim::new(SimConfig::default(), IdGen::from_seed(5), WallClock::new(WALL)),
+            sim: CodepaySim::new(
+                SimConfig::default(),
+                IdGen::from_seed(5),
+                WallClock::new(WALL),
+            ),
             now: Timestamp::ZERO,
             events: Vec::new(),
             corrupt: 0,
@@ -59,14 +69,16 @@ impl Rig {
                 match e {
                     SerialEvent::LinkUp => self.m.handle_input(self.now, Input::Connected),
                     SerialEvent::LinkLost { reason } => {
-                        self.m.handle_input(self.now, Input::Disconnected { reason });
+                        self.m
+                            .handle_input(self.now, Input::Disconnected { reason });
                     }
                     _ => {}
                 }
             }
             while let Some(p) = self.pos.poll_payload() {
                 progressed = true;
-                self.m.handle_input(self.now, Input::Text(String::from_utf8(p).unwrap()));
+                self.m
+                    .handle_input(self.now, Input::Text(String::from_utf8(p).unwrap()));
             }
             while let Some(mut bytes) = self.pos.poll_write() {
                 progressed = true;
@@ -88,13 +100,16 @@ impl Rig {
                 progressed = true;
                 match e {
                     SerialEvent::LinkUp => self.sim.handle_input(self.now, SimInput::Connected),
-                    SerialEvent::LinkLost { .. } => self.sim.handle_input(self.now, SimInput::Disconnected),
+                    SerialEvent::LinkLost { .. } => {
+                        self.sim.handle_input(self.now, SimInput::Disconnected);
+                    }
                     _ => {}
                 }
             }
             while let Some(p) = self.term.poll_payload() {
                 progressed = true;
-                self.sim.handle_input(self.now, SimInput::Text(String::from_utf8(p).unwrap()));
+                self.sim
+                    .handle_input(self.now, SimInput::Text(String::from_utf8(p).unwrap()));
             }
             while let Some(t) = self.sim.poll_transmit() {
                 progressed = true;
@@ -158,8 +173,15 @@ fn a_sale_over_the_serial_framer() {
     }
     let outcome = rig.finished().expect("the sale finished");
     assert_eq!(outcome.class(), OutcomeClass::Approved, "{outcome:?}");
-    assert!(rig.data_frames_from_pos >= 2, "the corrupted order frame was retransmitted");
+    assert!(
+        rig.data_frames_from_pos >= 2,
+        "the corrupted order frame was retransmitted"
+    );
     let orders = rig.sim.records().len();
     assert_eq!(orders, 1, "delivered once despite the retransmit");
-    assert!(rig.events.iter().any(|e| matches!(e, Event::Persist(r) if r.txn == txn)));
+    assert!(
+        rig.events
+            .iter()
+            .any(|e| matches!(e, Event::Persist(r) if r.txn == txn))
+    );
 }

@@ -5,8 +5,8 @@ use alloc::vec::Vec;
 
 use pos_core::{
     Approval, Cancellation, CancelledBy, CommandError, Currency, Decline, MaskedCard, Money,
-    MoneyError, Operation, Outcome, PersistRecord, References, RejectReason, Rejection,
-    TxnId, UnknownReason, Unresolved,
+    MoneyError, Operation, Outcome, PersistRecord, References, RejectReason, Rejection, TxnId,
+    UnknownReason, Unresolved,
 };
 use serde_json::{Map, Value};
 
@@ -30,7 +30,12 @@ pub(super) struct Plan {
 pub(super) fn plan(config: &Config, op: &Operation) -> Result<Plan, CommandError> {
     let mut biz = Map::new();
     let (trans_type, currency, amount, tip, target) = match op {
-        Operation::Sale { amount, tip, cashback, .. } => {
+        Operation::Sale {
+            amount,
+            tip,
+            cashback,
+            ..
+        } => {
             positive(amount, "amount")?;
             let tip = tip.filter(|t| !t.is_zero());
             if let Some(c) = cashback {
@@ -45,28 +50,60 @@ pub(super) fn plan(config: &Config, op: &Operation) -> Result<Plan, CommandError
             if let Some(sig) = config.on_screen_signature {
                 biz.insert("on_screen_signature".into(), Value::Bool(sig));
             }
-            let kind = if cashback.is_some() { TransType::Cashback } else { TransType::Sale };
+            let kind = if cashback.is_some() {
+                TransType::Cashback
+            } else {
+                TransType::Sale
+            };
             (kind, amount.currency(), op.total(), tip, None)
         }
-        Operation::Refund { amount, original, .. } => {
+        Operation::Refund {
+            amount, original, ..
+        } => {
             positive(amount, "amount")?;
             if let Some(o) = original {
                 put(&mut biz, "orig_merchant_order_no", original_ref(o)?);
             }
-            (TransType::Refund, amount.currency(), Some(*amount), None, original.clone())
+            (
+                TransType::Refund,
+                amount.currency(),
+                Some(*amount),
+                None,
+                original.clone(),
+            )
         }
         Operation::Void { original, .. } => {
             put(&mut biz, "orig_merchant_order_no", original_ref(original)?);
-            (TransType::Void, config_currency(), None, None, Some(original.clone()))
+            (
+                TransType::Void,
+                config_currency(),
+                None,
+                None,
+                Some(original.clone()),
+            )
         }
         Operation::PreAuth { amount, .. } => {
             positive(amount, "amount")?;
-            (TransType::PreAuth, amount.currency(), Some(*amount), None, None)
+            (
+                TransType::PreAuth,
+                amount.currency(),
+                Some(*amount),
+                None,
+                None,
+            )
         }
-        Operation::Completion { amount, original, .. } => {
+        Operation::Completion {
+            amount, original, ..
+        } => {
             positive(amount, "amount")?;
             put(&mut biz, "orig_merchant_order_no", original_ref(original)?);
-            (TransType::Completion, amount.currency(), Some(*amount), None, Some(original.clone()))
+            (
+                TransType::Completion,
+                amount.currency(),
+                Some(*amount),
+                None,
+                Some(original.clone()),
+            )
         }
         Operation::TipAdjust { original, tip } => {
             let target = original_ref(original)?;
@@ -90,12 +127,18 @@ pub(super) fn plan(config: &Config, op: &Operation) -> Result<Plan, CommandError
         put(&mut biz, "price_currency", currency.code().into());
     }
     put(&mut biz, "pay_scenario", config.pay_scenario.clone());
-    if trans_type != TransType::Void && trans_type != TransType::Completion && trans_type != TransType::Cashback {
+    if trans_type != TransType::Void
+        && trans_type != TransType::Completion
+        && trans_type != TransType::Cashback
+    {
         if let Some(id) = &config.pay_method_id {
             put(&mut biz, "pay_method_id", id.clone());
         }
     }
-    biz.insert("confirm_on_terminal".into(), Value::Bool(config.confirm_on_terminal));
+    biz.insert(
+        "confirm_on_terminal".into(),
+        Value::Bool(config.confirm_on_terminal),
+    );
     biz.insert("expires".into(), Value::from(config.expires_secs));
     Ok(Plan {
         kind: JobKind::Order(trans_type),
@@ -156,21 +199,40 @@ fn original_ref(o: &str) -> Result<String, CommandError> {
 
 /// Rebuilds a job in recovery from a persist record (spec §8.5).
 pub(super) fn job_from_record(record: &PersistRecord) -> Result<Job, CommandError> {
-    let invalid = |reason: &str| CommandError::InvalidRecord { reason: reason.into() };
+    let invalid = |reason: &str| CommandError::InvalidRecord {
+        reason: reason.into(),
+    };
     let data = &record.data;
     let field = |k: &str| data.get(k).and_then(Value::as_str).map(String::from);
-    let number = field("merchant_order_no").filter(|n| valid_order_no(n)).ok_or_else(|| invalid("no valid merchant_order_no"))?;
+    let number = field("merchant_order_no")
+        .filter(|n| valid_order_no(n))
+        .ok_or_else(|| invalid("no valid merchant_order_no"))?;
     let request_id = field("request_id").unwrap_or_default();
     let currency = field("currency")
         .and_then(|c| Currency::from_code(&c).ok())
         .unwrap_or(Currency::USD);
     let kind = match field("kind").as_deref() {
         Some("tip_adjustment") => JobKind::TipAdjust,
-        Some(code) => JobKind::Order(TransType::from_code(code).ok_or_else(|| invalid("unknown trans_type"))?),
+        Some(code) => {
+            JobKind::Order(TransType::from_code(code).ok_or_else(|| invalid("unknown trans_type"))?)
+        }
         None => return Err(invalid("no kind")),
     };
-    let topic = if kind == JobKind::TipAdjust { TOPIC_TIP_ADJUST } else { TOPIC_ORDER };
-    let mut job = Job::new(record.txn, Some(record.operation.clone()), kind, topic, Some(number), request_id, currency, record.started_unix_ms);
+    let topic = if kind == JobKind::TipAdjust {
+        TOPIC_TIP_ADJUST
+    } else {
+        TOPIC_ORDER
+    };
+    let mut job = Job::new(
+        record.txn,
+        Some(record.operation.clone()),
+        kind,
+        topic,
+        Some(number),
+        request_id,
+        currency,
+        record.started_unix_ms,
+    );
     job.amount = data
         .get("amount_minor")
         .and_then(Value::as_i64)
@@ -189,7 +251,8 @@ pub(super) fn references(job: &Job, details: Option<&Details>) -> References {
         ..References::default()
     };
     if !job.request_id.is_empty() {
-        refs.other.insert("request_id".into(), job.request_id.clone());
+        refs.other
+            .insert("request_id".into(), job.request_id.clone());
     }
     if let Some(d) = details {
         for (k, v) in &d.references {
@@ -215,7 +278,11 @@ pub(super) fn approved(job: &Job, d: &Details, message: Option<String>) -> Outco
     let amount = money(d.total_minor(), currency).or(job.amount);
     let tip = money(d.tip_minor, currency).or(job.tip);
     Outcome::Approved(Approval {
-        amount: if job.kind == JobKind::TipAdjust { money(d.total_minor(), currency) } else { amount },
+        amount: if job.kind == JobKind::TipAdjust {
+            money(d.total_minor(), currency)
+        } else {
+            amount
+        },
         tip,
         cashback: money(d.cashback_minor, currency),
         auth_code: d.auth_code.clone(),
@@ -227,7 +294,12 @@ pub(super) fn approved(job: &Job, d: &Details, message: Option<String>) -> Outco
 }
 
 /// A decline.
-pub(super) fn declined(job: &Job, d: &Details, code: Option<String>, message: Option<String>) -> Outcome {
+pub(super) fn declined(
+    job: &Job,
+    d: &Details,
+    code: Option<String>,
+    message: Option<String>,
+) -> Outcome {
     Outcome::Declined(Decline {
         code,
         message,
@@ -238,7 +310,12 @@ pub(super) fn declined(job: &Job, d: &Details, code: Option<String>, message: Op
 }
 
 /// A cancellation.
-pub(super) fn cancelled(job: &Job, d: &Details, code: Option<String>, message: Option<String>) -> Outcome {
+pub(super) fn cancelled(
+    job: &Job,
+    d: &Details,
+    code: Option<String>,
+    message: Option<String>,
+) -> Outcome {
     // A success code here comes from a query or close that found the order closed.
     let code = code.filter(|c| !c.bytes().all(|b| b == b'0'));
     let by = if job.cancel_requested {
@@ -259,7 +336,12 @@ pub(super) fn cancelled(job: &Job, d: &Details, code: Option<String>, message: O
 }
 
 /// A rejection: nothing was charged.
-pub(super) fn rejected(job: &Job, reason: RejectReason, code: Option<String>, message: Option<String>) -> Outcome {
+pub(super) fn rejected(
+    job: &Job,
+    reason: RejectReason,
+    code: Option<String>,
+    message: Option<String>,
+) -> Outcome {
     Outcome::Rejected(Rejection {
         reason,
         code,

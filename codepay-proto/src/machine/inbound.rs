@@ -33,7 +33,8 @@ impl CodepayMachine {
             Ok(env) => env,
             Err(e) => {
                 let detail = alloc::format!("dropped a message: {e}");
-                self.out.event(Event::Notice(Notice::ProtocolError { detail }));
+                self.out
+                    .event(Event::Notice(Notice::ProtocolError { detail }));
                 return;
             }
         };
@@ -42,7 +43,8 @@ impl CodepayMachine {
         }
         if env.biz_warning {
             let detail = String::from("biz_data has a type that is not an object; ignored");
-            self.out.event(Event::Notice(Notice::ProtocolError { detail }));
+            self.out
+                .event(Event::Notice(Notice::ProtocolError { detail }));
         }
         match self.correlate(&env) {
             Some(Role::Main) => self.on_main(now, &env),
@@ -54,13 +56,27 @@ impl CodepayMachine {
 
     fn correlate(&mut self, env: &Envelope) -> Option<Role> {
         let job = self.job.as_ref()?;
-        let mut candidates: Vec<(Role, &str, &str, Option<&str>)> =
-            alloc::vec![(Role::Main, job.request_id.as_str(), job.topic.as_str(), job.number.as_deref())];
+        let mut candidates: Vec<(Role, &str, &str, Option<&str>)> = alloc::vec![(
+            Role::Main,
+            job.request_id.as_str(),
+            job.topic.as_str(),
+            job.number.as_deref()
+        )];
         if let Some(c) = &job.close {
-            candidates.push((Role::Close, c.request_id.as_str(), TOPIC_CLOSE, job.number.as_deref()));
+            candidates.push((
+                Role::Close,
+                c.request_id.as_str(),
+                TOPIC_CLOSE,
+                job.number.as_deref(),
+            ));
         }
         if let Some(q) = &job.query {
-            candidates.push((Role::Query, q.request_id.as_str(), TOPIC_QUERY, job.number.as_deref()));
+            candidates.push((
+                Role::Query,
+                q.request_id.as_str(),
+                TOPIC_QUERY,
+                job.number.as_deref(),
+            ));
         }
         let rid = env.request_id.as_deref();
         let topic = env.topic.as_deref();
@@ -78,13 +94,17 @@ impl CodepayMachine {
                     let detail = alloc::format!(
                         "{t} matched by merchant_order_no, but its request_id {rid:?} is not ours"
                     );
-                    self.out.event(Event::Notice(Notice::ProtocolError { detail }));
+                    self.out
+                        .event(Event::Notice(Notice::ProtocolError { detail }));
                 }
                 return Some(*role);
             }
         }
         // Rule 3: no request_id, batch close, init or getInfo, same topic.
-        let rule3 = matches!(job.kind, JobKind::BatchClose | JobKind::Init | JobKind::GetInfo);
+        let rule3 = matches!(
+            job.kind,
+            JobKind::BatchClose | JobKind::Init | JobKind::GetInfo
+        );
         if rid.is_none() && rule3 && topic == Some(job.topic.as_str()) {
             return Some(Role::Main);
         }
@@ -93,7 +113,8 @@ impl CodepayMachine {
 
     fn on_unmatched(&mut self, now: Timestamp, env: &Envelope) {
         let window = ms(self.config.late_window_ms);
-        self.recent.retain(|r| now.saturating_duration_since(r.at) <= window);
+        self.recent
+            .retain(|r| now.saturating_duration_since(r.at) <= window);
         let rid = env.request_id.as_deref();
         let number = env.order_no();
         let topic = env.topic.as_deref();
@@ -103,7 +124,10 @@ impl CodepayMachine {
         });
         let detail = summary(env);
         let notice = match hit {
-            Some(r) => Notice::LateResult { txn: Some(r.txn), detail },
+            Some(r) => Notice::LateResult {
+                txn: Some(r.txn),
+                detail,
+            },
             None => Notice::Unsolicited { detail },
         };
         self.out.event(Event::Notice(notice));
@@ -117,15 +141,20 @@ impl CodepayMachine {
         match (job.kind, job.phase) {
             (
                 JobKind::Order(t),
-                Phase::AwaitingResult | Phase::CancelRequested | Phase::CancelConfirm | Phase::ConfirmRefusal,
+                Phase::AwaitingResult
+                | Phase::CancelRequested
+                | Phase::CancelConfirm
+                | Phase::ConfirmRefusal,
             ) => {
                 let mut class = classify_order(env, Some(t));
                 if details.merchant_order_no.is_some() && details.merchant_order_no != job.number {
                     let detail = alloc::format!(
                         "order response names merchant_order_no {:?}, not {:?}",
-                        details.merchant_order_no, job.number
+                        details.merchant_order_no,
+                        job.number
                     );
-                    self.out.event(Event::Notice(Notice::ProtocolError { detail }));
+                    self.out
+                        .event(Event::Notice(Notice::ProtocolError { detail }));
                     class = OrderClass::Unknown;
                 }
                 self.on_order_class(now, env, class, &details);
@@ -138,7 +167,10 @@ impl CodepayMachine {
                     job.evidence.push(detail.clone());
                     job.late_approved |= class == OrderClass::Approved;
                 }
-                self.out.event(Event::Notice(Notice::LateResult { txn: Some(txn), detail }));
+                self.out.event(Event::Notice(Notice::LateResult {
+                    txn: Some(txn),
+                    detail,
+                }));
             }
             (JobKind::TipAdjust, Phase::AwaitingReply) => match admin_class(env) {
                 AdminClass::Ok => {
@@ -148,7 +180,12 @@ impl CodepayMachine {
                 AdminClass::Busy => self.finish_rejected(RejectReason::Busy, env),
                 AdminClass::NotFound => self.finish_rejected(RejectReason::NotFound, env),
                 AdminClass::Declined => {
-                    let outcome = build::declined(job, &details, env.response_code.clone(), env.response_msg.clone());
+                    let outcome = build::declined(
+                        job,
+                        &details,
+                        env.response_code.clone(),
+                        env.response_msg.clone(),
+                    );
                     self.finish(outcome);
                 }
                 AdminClass::Unknown => self.tip_confirm(now, "tip adjustment result unknown"),
@@ -160,7 +197,10 @@ impl CodepayMachine {
             _ => {
                 let txn = job.txn;
                 let detail = alloc::format!("late reply: {}", summary(env));
-                self.out.event(Event::Notice(Notice::LateResult { txn: Some(txn), detail }));
+                self.out.event(Event::Notice(Notice::LateResult {
+                    txn: Some(txn),
+                    detail,
+                }));
             }
         }
     }
@@ -171,7 +211,9 @@ impl CodepayMachine {
         let msg = env.response_msg.clone();
         let outcome = match class {
             OrderClass::Approved => {
-                let note = job.cancel_requested.then(|| String::from("completed anyway: the approval won over the cancel"));
+                let note = job
+                    .cancel_requested
+                    .then(|| String::from("completed anyway: the approval won over the cancel"));
                 build::approved(job, d, note.or(msg))
             }
             OrderClass::Declined(DeclineKind::Declined) => build::declined(job, d, code, msg),
@@ -183,11 +225,17 @@ impl CodepayMachine {
                 };
                 build::rejected(job, reason, code, msg)
             }
-            OrderClass::Declined(DeclineKind::NotReady) => build::rejected(job, RejectReason::Other, code, msg),
+            OrderClass::Declined(DeclineKind::NotReady) => {
+                build::rejected(job, RejectReason::Other, code, msg)
+            }
             OrderClass::Cancelled => build::cancelled(job, d, code, msg),
             OrderClass::Busy | OrderClass::Duplicate => {
                 if job.phase != Phase::ConfirmRefusal {
-                    let reason = if class == OrderClass::Busy { RejectReason::Busy } else { RejectReason::Duplicate };
+                    let reason = if class == OrderClass::Busy {
+                        RejectReason::Busy
+                    } else {
+                        RejectReason::Duplicate
+                    };
                     if let Some(job) = self.job.as_mut() {
                         job.refusal = Some((reason, code, msg));
                         job.phase = Phase::ConfirmRefusal;
@@ -198,7 +246,8 @@ impl CodepayMachine {
             }
             OrderClass::NotFound => build::rejected(job, RejectReason::NotFound, code, msg),
             OrderClass::Unknown => {
-                let detail = alloc::format!("terminal reported an unknown result: {}", summary(env));
+                let detail =
+                    alloc::format!("terminal reported an unknown result: {}", summary(env));
                 self.enter_recovery(now, UnknownReason::TerminalReportedUnknown, &detail);
                 return;
             }
@@ -217,7 +266,8 @@ impl CodepayMachine {
             QueryVerdict::NotFound => build::rejected(job, RejectReason::NotFound, code, msg),
             QueryVerdict::Retry | QueryVerdict::Stop => {
                 let mut job = job.clone();
-                job.evidence.push(alloc::format!("query answered: {}", summary(env)));
+                job.evidence
+                    .push(alloc::format!("query answered: {}", summary(env)));
                 build::unknown(&job, UnknownReason::NoResult)
             }
         };
@@ -275,17 +325,20 @@ impl CodepayMachine {
             Phase::CancelRequested => match class {
                 CloseClass::Closed | CloseClass::CompletedAnyway | CloseClass::NotFound => {
                     job.phase = Phase::CancelConfirm;
-                    self.timers.set(TimerKind::CloseGrace, now + ms(self.config.close_grace_ms));
+                    self.timers
+                        .set(TimerKind::CloseGrace, now + ms(self.config.close_grace_ms));
                 }
                 CloseClass::Refused => {
                     job.phase = Phase::AwaitingResult;
                     let txn = job.txn;
                     let reason = alloc::format!("close refused: {}", summary(env));
-                    self.out.event(Event::Notice(Notice::CancelRefused { txn, reason }));
+                    self.out
+                        .event(Event::Notice(Notice::CancelRefused { txn, reason }));
                 }
             },
             Phase::Recovering(Step::Closing) => {
-                job.evidence.push(alloc::format!("close answered: {}", summary(env)));
+                job.evidence
+                    .push(alloc::format!("close answered: {}", summary(env)));
                 self.recovery_next(now);
             }
             _ => {}
@@ -297,14 +350,18 @@ impl CodepayMachine {
         job.query = None;
         self.timers.clear(TimerKind::ReplyDeadline);
         let verdict = query_verdict(env);
-        job.evidence.push(alloc::format!("query answered: {}", summary(env)));
+        job.evidence
+            .push(alloc::format!("query answered: {}", summary(env)));
         let details = Details::from_envelope(env, job.currency);
         let code = env.response_code.clone();
         let msg = env.response_msg.clone();
         match job.phase {
             Phase::Recovering(_) => {
                 let late_conflict = job.late_approved
-                    && matches!(verdict, QueryVerdict::NotFound | QueryVerdict::Cancelled | QueryVerdict::Declined);
+                    && matches!(
+                        verdict,
+                        QueryVerdict::NotFound | QueryVerdict::Cancelled | QueryVerdict::Declined
+                    );
                 if late_conflict {
                     let outcome = build::unknown(job, UnknownReason::ConflictingEvidence);
                     self.finish(outcome);
@@ -325,8 +382,10 @@ impl CodepayMachine {
                         return;
                     }
                     QueryVerdict::Stop => {
-                        let detail = alloc::format!("recovery query cannot continue: {}", summary(env));
-                        self.out.event(Event::Notice(Notice::ProtocolError { detail }));
+                        let detail =
+                            alloc::format!("recovery query cannot continue: {}", summary(env));
+                        self.out
+                            .event(Event::Notice(Notice::ProtocolError { detail }));
                         let reason = job.reason;
                         build::unknown(job, reason)
                     }
@@ -335,13 +394,19 @@ impl CodepayMachine {
             }
             Phase::CancelConfirm => {
                 let outcome = match verdict {
-                    QueryVerdict::Approved => build::approved(job, &details, Some("completed anyway".into())),
+                    QueryVerdict::Approved => {
+                        build::approved(job, &details, Some("completed anyway".into()))
+                    }
                     QueryVerdict::Declined | QueryVerdict::Cancelled | QueryVerdict::NotFound => {
                         build::cancelled(job, &details, code, msg)
                     }
                     QueryVerdict::Retry | QueryVerdict::Stop => {
                         job.close_sent = true;
-                        self.enter_recovery(now, UnknownReason::NoResult, "close confirmed but the order's state is open");
+                        self.enter_recovery(
+                            now,
+                            UnknownReason::NoResult,
+                            "close confirmed but the order's state is open",
+                        );
                         return;
                     }
                 };
@@ -350,7 +415,10 @@ impl CodepayMachine {
             Phase::ConfirmRefusal => {
                 let outcome = match verdict {
                     QueryVerdict::NotFound => {
-                        let (reason, code, msg) = job.refusal.clone().unwrap_or((RejectReason::Other, code, msg));
+                        let (reason, code, msg) =
+                            job.refusal
+                                .clone()
+                                .unwrap_or((RejectReason::Other, code, msg));
                         build::rejected(job, reason, code, msg)
                     }
                     QueryVerdict::Approved => build::approved(job, &details, msg),
@@ -362,7 +430,11 @@ impl CodepayMachine {
                         return;
                     }
                     QueryVerdict::Stop => {
-                        self.enter_recovery(now, UnknownReason::NoResult, "refusal could not be confirmed");
+                        self.enter_recovery(
+                            now,
+                            UnknownReason::NoResult,
+                            "refusal could not be confirmed",
+                        );
                         return;
                     }
                 };
@@ -371,8 +443,15 @@ impl CodepayMachine {
             Phase::TipConfirm => {
                 let tip_now = details.tip_minor;
                 let wanted = job.tip.map(|t| t.minor_units());
-                let outcome = if verdict == QueryVerdict::Approved && tip_now.is_some() && tip_now == wanted {
-                    build::approved(job, &details, Some("tip adjustment confirmed by query".into()))
+                let outcome = if verdict == QueryVerdict::Approved
+                    && tip_now.is_some()
+                    && tip_now == wanted
+                {
+                    build::approved(
+                        job,
+                        &details,
+                        Some("tip adjustment confirmed by query".into()),
+                    )
                 } else {
                     build::unknown(job, UnknownReason::RequestReplyLost)
                 };
@@ -395,10 +474,15 @@ impl CodepayMachine {
                 if self.link == Link::Up {
                     if !self.ping_outstanding {
                         self.ping_outstanding = true;
-                        self.out.transmit(Transmit::plain(TransmitKind::Ping(Vec::new())));
-                        self.timers.set(TimerKind::PongTimeout, now + ms(self.config.pong_timeout_ms));
+                        self.out
+                            .transmit(Transmit::plain(TransmitKind::Ping(Vec::new())));
+                        self.timers.set(
+                            TimerKind::PongTimeout,
+                            now + ms(self.config.pong_timeout_ms),
+                        );
                     }
-                    self.timers.set(TimerKind::Ping, now + ms(self.config.ping_interval_ms));
+                    self.timers
+                        .set(TimerKind::Ping, now + ms(self.config.ping_interval_ms));
                 }
             }
             TimerKind::PongTimeout => {
@@ -411,26 +495,46 @@ impl CodepayMachine {
                 if self.job.as_ref().is_some_and(|j| {
                     matches!(
                         j.phase,
-                        Phase::AwaitingResult | Phase::CancelRequested | Phase::CancelConfirm | Phase::ConfirmRefusal
+                        Phase::AwaitingResult
+                            | Phase::CancelRequested
+                            | Phase::CancelConfirm
+                            | Phase::ConfirmRefusal
                     )
                 }) {
-                    self.enter_recovery(now, UnknownReason::NoResult, "no result before the result deadline");
+                    self.enter_recovery(
+                        now,
+                        UnknownReason::NoResult,
+                        "no result before the result deadline",
+                    );
                 }
             }
             TimerKind::ReconnectGrace => {
                 if self.job.as_ref().is_some_and(|j| {
-                    j.awaiting_redelivery && matches!(j.phase, Phase::AwaitingResult | Phase::CancelRequested)
+                    j.awaiting_redelivery
+                        && matches!(j.phase, Phase::AwaitingResult | Phase::CancelRequested)
                 }) {
-                    self.enter_recovery(now, UnknownReason::RequestReplyLost, "no result re-delivered after the reconnect");
+                    self.enter_recovery(
+                        now,
+                        UnknownReason::RequestReplyLost,
+                        "no result re-delivered after the reconnect",
+                    );
                 }
             }
             TimerKind::CloseDeadline => self.on_close_deadline(now),
             TimerKind::CloseGrace => {
-                if self.job.as_ref().is_some_and(|j| j.phase == Phase::CancelConfirm) {
+                if self
+                    .job
+                    .as_ref()
+                    .is_some_and(|j| j.phase == Phase::CancelConfirm)
+                {
                     if self.link == Link::Up {
                         self.send_query(now);
                     } else {
-                        self.enter_recovery(now, UnknownReason::RequestReplyLost, "link lost while confirming the close");
+                        self.enter_recovery(
+                            now,
+                            UnknownReason::RequestReplyLost,
+                            "link lost while confirming the close",
+                        );
                     }
                 }
             }
@@ -462,7 +566,8 @@ impl CodepayMachine {
                 job.phase = Phase::AwaitingResult;
                 let txn = job.txn;
                 let reason = String::from("the close got no answer before the close deadline");
-                self.out.event(Event::Notice(Notice::CancelRefused { txn, reason }));
+                self.out
+                    .event(Event::Notice(Notice::CancelRefused { txn, reason }));
             }
             Phase::Recovering(Step::Closing) => {
                 job.evidence.push("close unanswered".into());
@@ -489,11 +594,19 @@ impl CodepayMachine {
                 self.backoff(now);
             }
             (_, Phase::ConfirmRefusal) => {
-                self.enter_recovery(now, UnknownReason::NoResult, "the confirming query got no answer");
+                self.enter_recovery(
+                    now,
+                    UnknownReason::NoResult,
+                    "the confirming query got no answer",
+                );
             }
             (_, Phase::CancelConfirm) => {
                 job.close_sent = true;
-                self.enter_recovery(now, UnknownReason::NoResult, "the confirming query got no answer");
+                self.enter_recovery(
+                    now,
+                    UnknownReason::NoResult,
+                    "the confirming query got no answer",
+                );
             }
             _ => {}
         }
@@ -505,7 +618,10 @@ impl CodepayMachine {
         let Some(job) = self.job.as_mut() else { return };
         match job.phase {
             Phase::AwaitingResult | Phase::CancelRequested if job.awaiting_redelivery => {
-                self.timers.set(TimerKind::ReconnectGrace, now + ms(self.config.reconnect_grace_ms));
+                self.timers.set(
+                    TimerKind::ReconnectGrace,
+                    now + ms(self.config.reconnect_grace_ms),
+                );
             }
             Phase::Recovering(Step::WaitLink) => self.recovery_next(now),
             Phase::TipConfirm if job.query.is_none() => self.send_query(now),
@@ -526,7 +642,11 @@ impl CodepayMachine {
             }
             Phase::CancelConfirm => {
                 job.close_sent = true;
-                self.enter_recovery(now, UnknownReason::RequestReplyLost, "link lost while confirming the close");
+                self.enter_recovery(
+                    now,
+                    UnknownReason::RequestReplyLost,
+                    "link lost while confirming the close",
+                );
             }
             Phase::Recovering(Step::Closing) => {
                 job.close = None;
@@ -579,7 +699,10 @@ impl CodepayMachine {
             job.recovering = true;
             job.reason = reason;
             let txn = job.txn;
-            self.timers.set(TimerKind::RecoveryCap, now + ms(self.config.recovery_cap_ms));
+            self.timers.set(
+                TimerKind::RecoveryCap,
+                now + ms(self.config.recovery_cap_ms),
+            );
             self.progress(txn, Stage::Recovering, Some(detail));
         }
         self.recovery_next(now);
@@ -606,7 +729,9 @@ impl CodepayMachine {
         let Some(job) = self.job.as_mut() else { return };
         job.phase = Phase::Recovering(Step::Backoff);
         let wait = job.backoff_ms.max(1);
-        job.backoff_ms = wait.saturating_mul(2).min(self.config.recovery_backoff_max_ms);
+        job.backoff_ms = wait
+            .saturating_mul(2)
+            .min(self.config.recovery_backoff_max_ms);
         self.timers.set(TimerKind::RecoveryBackoff, now + ms(wait));
     }
 
@@ -624,7 +749,10 @@ impl CodepayMachine {
         if up {
             self.send_query(now);
         } else {
-            self.timers.set(TimerKind::ReplyDeadline, now + ms(self.config.recovery_cap_ms));
+            self.timers.set(
+                TimerKind::ReplyDeadline,
+                now + ms(self.config.recovery_cap_ms),
+            );
         }
     }
 
@@ -632,32 +760,55 @@ impl CodepayMachine {
         let request_id = self.ids.hex(32);
         let Some(job) = self.job.as_mut() else { return };
         let mut biz = Map::new();
-        biz.insert("merchant_order_no".into(), Value::from(job.number.clone().unwrap_or_default()));
-        job.close = Some(Side { request_id: request_id.clone() });
+        biz.insert(
+            "merchant_order_no".into(),
+            Value::from(job.number.clone().unwrap_or_default()),
+        );
+        job.close = Some(Side {
+            request_id: request_id.clone(),
+        });
         job.close_sent = true;
         let txn = job.txn;
         let text = self.encode(now, TOPIC_CLOSE, &request_id, &biz, None);
-        self.out.transmit(Transmit::for_txn(txn, TransmitKind::Text(text)));
-        self.timers.set(TimerKind::CloseDeadline, now + ms(self.config.close_deadline_ms));
+        self.out
+            .transmit(Transmit::for_txn(txn, TransmitKind::Text(text)));
+        self.timers.set(
+            TimerKind::CloseDeadline,
+            now + ms(self.config.close_deadline_ms),
+        );
     }
 
     fn send_query(&mut self, now: Timestamp) {
         let request_id = self.ids.hex(32);
         let Some(job) = self.job.as_mut() else { return };
         let mut biz = Map::new();
-        biz.insert("merchant_order_no".into(), Value::from(job.number.clone().unwrap_or_default()));
-        job.query = Some(Side { request_id: request_id.clone() });
+        biz.insert(
+            "merchant_order_no".into(),
+            Value::from(job.number.clone().unwrap_or_default()),
+        );
+        job.query = Some(Side {
+            request_id: request_id.clone(),
+        });
         let txn = job.txn;
         let text = self.encode(now, TOPIC_QUERY, &request_id, &biz, None);
-        self.out.transmit(Transmit::for_txn(txn, TransmitKind::Text(text)));
-        self.timers.set(TimerKind::ReplyDeadline, now + ms(self.config.query_deadline_ms));
+        self.out
+            .transmit(Transmit::for_txn(txn, TransmitKind::Text(text)));
+        self.timers.set(
+            TimerKind::ReplyDeadline,
+            now + ms(self.config.query_deadline_ms),
+        );
     }
 
     // ----- endings ------------------------------------------------------------------------
 
     fn finish_rejected(&mut self, reason: RejectReason, env: &Envelope) {
         let Some(job) = self.job.as_ref() else { return };
-        let outcome = build::rejected(job, reason, env.response_code.clone(), env.response_msg.clone());
+        let outcome = build::rejected(
+            job,
+            reason,
+            env.response_code.clone(),
+            env.response_msg.clone(),
+        );
         self.finish(outcome);
     }
 
@@ -676,7 +827,10 @@ impl CodepayMachine {
             self.timers.clear(t);
         }
         self.remember(&job);
-        self.out.event(Event::Finished { txn: job.txn, outcome });
+        self.out.event(Event::Finished {
+            txn: job.txn,
+            outcome,
+        });
     }
 
     fn remember(&mut self, job: &Job) {

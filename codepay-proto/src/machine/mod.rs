@@ -13,16 +13,14 @@ use core::time::Duration;
 
 use pos_core::{
     Answer, Capabilities, CommandError, Currency, Event, IdGen, Input, Machine, Money, Notice,
-    Operation, OperationKind, Outbox, PersistRecord, Progress, Stage, Timers, Timestamp,
-    Transmit, TransmitKind, TxnId, UnknownReason, WallClock,
+    Operation, OperationKind, Outbox, PersistRecord, Progress, Stage, Timers, Timestamp, Transmit,
+    TransmitKind, TxnId, UnknownReason, WallClock,
 };
 use serde_json::{Map, Value};
 
 use crate::config::Config;
 use crate::error::ConfigError;
-use crate::message::{
-    TOPIC_BATCH_CLOSE, TOPIC_GET_INFO, TOPIC_QUERY, TransType, valid_order_no,
-};
+use crate::message::{TOPIC_BATCH_CLOSE, TOPIC_GET_INFO, TOPIC_QUERY, TransType, valid_order_no};
 use crate::timer::TimerKind;
 
 /// The vendor name written in persist records.
@@ -177,7 +175,11 @@ impl CodepayMachine {
     ///
     /// # Errors
     /// `Busy`, `RecoveryPending` or `NotConnected`.
-    pub fn init(&mut self, now: Timestamp, options: Map<String, Value>) -> Result<TxnId, CommandError> {
+    pub fn init(
+        &mut self,
+        now: Timestamp,
+        options: &Map<String, Value>,
+    ) -> Result<TxnId, CommandError> {
         let topic = self.config.init_topic.clone();
         self.start_admin(now, JobKind::Init, &topic, options, None)
     }
@@ -189,8 +191,17 @@ impl CodepayMachine {
     /// `Busy`, `RecoveryPending` or `NotConnected`.
     pub fn get_info(&mut self, now: Timestamp) -> Result<TxnId, CommandError> {
         let mut device = Map::new();
-        device.insert("device_name".into(), Value::String(self.config.device_name.clone()));
-        self.start_admin(now, JobKind::GetInfo, TOPIC_GET_INFO, Map::new(), Some(device))
+        device.insert(
+            "device_name".into(),
+            Value::String(self.config.device_name.clone()),
+        );
+        self.start_admin(
+            now,
+            JobKind::GetInfo,
+            TOPIC_GET_INFO,
+            &Map::new(),
+            Some(&device),
+        )
     }
 
     // ----- commands ---------------------------------------------------------------------
@@ -209,30 +220,45 @@ impl CodepayMachine {
         now: Timestamp,
         kind: JobKind,
         topic: &str,
-        biz: Map<String, Value>,
-        device: Option<Map<String, Value>>,
+        biz: &Map<String, Value>,
+        device: Option<&Map<String, Value>>,
     ) -> Result<TxnId, CommandError> {
         self.check_free()?;
         let txn = self.ids.txn_id();
         let request_id = self.ids.hex(32);
-        let job = Job::new(txn, None, kind, topic, None, request_id, Currency::USD, self.wall.unix_millis(now));
-        let text = self.encode(now, topic, &job.request_id, &biz, device.as_ref());
+        let job = Job::new(
+            txn,
+            None,
+            kind,
+            topic,
+            None,
+            request_id,
+            Currency::USD,
+            self.wall.unix_millis(now),
+        );
+        let text = self.encode(now, topic, &job.request_id, biz, device);
         self.job = Some(Job {
             phase: Phase::AwaitingReply,
             ..job
         });
-        self.out.transmit(Transmit::for_txn(txn, TransmitKind::Text(text)));
+        self.out
+            .transmit(Transmit::for_txn(txn, TransmitKind::Text(text)));
         let deadline = match kind {
             JobKind::BatchClose => self.config.batch_close_deadline_ms,
             JobKind::Lookup => self.config.query_deadline_ms,
             _ => self.config.admin_deadline_ms,
         };
-        self.timers.set(TimerKind::ReplyDeadline, now + ms(deadline));
+        self.timers
+            .set(TimerKind::ReplyDeadline, now + ms(deadline));
         Ok(txn)
     }
 
-    fn start_money(&mut self, now: Timestamp, operation: Operation) -> Result<TxnId, CommandError> {
-        let plan = build::plan(&self.config, &operation)?;
+    fn start_money(
+        &mut self,
+        now: Timestamp,
+        operation: &Operation,
+    ) -> Result<TxnId, CommandError> {
+        let plan = build::plan(&self.config, operation)?;
         let number = match operation.reference() {
             Some(r) if valid_order_no(r) => String::from(r),
             Some(r) => {
@@ -247,7 +273,16 @@ impl CodepayMachine {
         let txn = self.ids.txn_id();
         let request_id = self.ids.hex(32);
         let started = self.wall.unix_millis(now);
-        let mut job = Job::new(txn, Some(operation.clone()), plan.kind, plan.topic, Some(number.clone()), request_id, plan.currency, started);
+        let mut job = Job::new(
+            txn,
+            Some(operation.clone()),
+            plan.kind,
+            plan.topic,
+            Some(number.clone()),
+            request_id,
+            plan.currency,
+            started,
+        );
         job.amount = plan.amount;
         job.tip = plan.tip;
         let mut biz = plan.biz;
@@ -256,13 +291,20 @@ impl CodepayMachine {
         }
         let text = self.encode(now, plan.topic, &job.request_id, &biz, None);
         self.out.event(Event::Persist(self.record(&job)));
-        self.out.transmit(Transmit::money(txn, TransmitKind::Text(text)));
+        self.out
+            .transmit(Transmit::money(txn, TransmitKind::Text(text)));
         if plan.kind == JobKind::TipAdjust {
             job.phase = Phase::AwaitingReply;
-            self.timers.set(TimerKind::ReplyDeadline, now + ms(self.config.admin_deadline_ms));
+            self.timers.set(
+                TimerKind::ReplyDeadline,
+                now + ms(self.config.admin_deadline_ms),
+            );
         } else {
             job.phase = Phase::AwaitingResult;
-            self.timers.set(TimerKind::ResultDeadline, now + self.config.result_deadline());
+            self.timers.set(
+                TimerKind::ResultDeadline,
+                now + self.config.result_deadline(),
+            );
         }
         self.job = Some(job);
         Ok(txn)
@@ -283,7 +325,14 @@ impl CodepayMachine {
         biz: &Map<String, Value>,
         device: Option<&Map<String, Value>>,
     ) -> String {
-        crate::codec::encode_request(topic, &self.config.app_id, request_id, self.wall.unix_millis(now), biz, device)
+        crate::codec::encode_request(
+            topic,
+            &self.config.app_id,
+            request_id,
+            self.wall.unix_millis(now),
+            biz,
+            device,
+        )
     }
 
     fn record(&self, job: &Job) -> PersistRecord {
@@ -328,7 +377,8 @@ impl CodepayMachine {
         self.reconnect_delay_ms = self.config.reconnect_min_ms;
         self.ping_outstanding = false;
         self.timers.clear(TimerKind::Reconnect);
-        self.timers.set(TimerKind::Ping, now + ms(self.config.ping_interval_ms));
+        self.timers
+            .set(TimerKind::Ping, now + ms(self.config.ping_interval_ms));
         self.out.event(Event::Notice(Notice::LinkUp));
         self.job_link_up(now);
     }
@@ -338,13 +388,16 @@ impl CodepayMachine {
         self.ping_outstanding = false;
         self.timers.clear(TimerKind::Ping);
         self.timers.clear(TimerKind::PongTimeout);
-        self.timers.set(TimerKind::Reconnect, now + ms(self.reconnect_delay_ms));
+        self.timers
+            .set(TimerKind::Reconnect, now + ms(self.reconnect_delay_ms));
         self.reconnect_delay_ms = self
             .reconnect_delay_ms
             .saturating_mul(2)
             .min(self.config.reconnect_max_ms);
         if was_up {
-            self.out.event(Event::Notice(Notice::LinkLost { reason: reason.into() }));
+            self.out.event(Event::Notice(Notice::LinkLost {
+                reason: reason.into(),
+            }));
             self.job_link_lost(now);
         }
     }
@@ -432,9 +485,15 @@ impl Machine for CodepayMachine {
         self.check_free()?;
         match &operation {
             Operation::BatchClose => {
-                let txn = self.start_admin(now, JobKind::BatchClose, TOPIC_BATCH_CLOSE, Map::new(), None)?;
+                let txn = self.start_admin(
+                    now,
+                    JobKind::BatchClose,
+                    TOPIC_BATCH_CLOSE,
+                    &Map::new(),
+                    None,
+                )?;
                 if let Some(job) = self.job.as_mut() {
-                    job.operation = Some(operation);
+                    job.operation = Some(operation.clone());
                 }
                 Ok(txn)
             }
@@ -447,14 +506,14 @@ impl Machine for CodepayMachine {
                 }
                 let mut biz = Map::new();
                 biz.insert("merchant_order_no".into(), Value::String(original.clone()));
-                let txn = self.start_admin(now, JobKind::Lookup, TOPIC_QUERY, biz, None)?;
+                let txn = self.start_admin(now, JobKind::Lookup, TOPIC_QUERY, &biz, None)?;
                 if let Some(job) = self.job.as_mut() {
                     job.operation = Some(operation.clone());
                     job.number = Some(original.clone());
                 }
                 Ok(txn)
             }
-            _ => self.start_money(now, operation),
+            _ => self.start_money(now, &operation),
         }
     }
 
@@ -497,7 +556,11 @@ impl Machine for CodepayMachine {
         }
         let job = build::job_from_record(&record)?;
         self.job = Some(job);
-        self.enter_recovery(now, UnknownReason::RequestReplyLost, "resumed after a restart");
+        self.enter_recovery(
+            now,
+            UnknownReason::RequestReplyLost,
+            "resumed after a restart",
+        );
         Ok(record.txn)
     }
 
@@ -529,7 +592,8 @@ impl Machine for CodepayMachine {
             Input::Pong(_) => self.proof_of_life(),
             other => {
                 let detail = alloc::format!("unexpected input for a WebSocket machine: {other:?}");
-                self.out.event(Event::Notice(Notice::ProtocolError { detail }));
+                self.out
+                    .event(Event::Notice(Notice::ProtocolError { detail }));
             }
         }
     }

@@ -127,7 +127,10 @@ impl Frame {
     /// callers check [`MAX_TX_DATA`] before.
     #[must_use]
     pub fn encode(&self) -> Vec<u8> {
-        let data = self.data.get(..self.data.len().min(0xFFFF)).unwrap_or_default();
+        let data = self
+            .data
+            .get(..self.data.len().min(0xFFFF))
+            .unwrap_or_default();
         let len = u16::try_from(data.len()).unwrap_or(u16::MAX).to_be_bytes();
         let mut out = Vec::with_capacity(data.len() + OVERHEAD);
         out.extend_from_slice(&STX);
@@ -221,10 +224,21 @@ mod tests {
 
     #[test]
     fn vector_1_control_frames() {
-        assert_eq!(Frame::handshake().encode(), hex("55 AA 01 00 00 00 00 01 CC 33"));
-        assert_eq!(Frame::confirm().encode(), hex("55 AA 02 00 00 00 00 02 CC 33"));
-        assert_eq!(Frame::heartbeat().encode(), hex("55 AA 00 00 00 00 00 00 CC 33"));
-        let (f, n) = parse_frame(&hex("55 AA 02 00 00 00 00 02 CC 33"), 4096).unwrap().unwrap();
+        assert_eq!(
+            Frame::handshake().encode(),
+            hex("55 AA 01 00 00 00 00 01 CC 33")
+        );
+        assert_eq!(
+            Frame::confirm().encode(),
+            hex("55 AA 02 00 00 00 00 02 CC 33")
+        );
+        assert_eq!(
+            Frame::heartbeat().encode(),
+            hex("55 AA 00 00 00 00 00 00 CC 33")
+        );
+        let (f, n) = parse_frame(&hex("55 AA 02 00 00 00 00 02 CC 33"), 4096)
+            .unwrap()
+            .unwrap();
         assert_eq!((f, n), (Frame::confirm(), 10));
     }
 
@@ -232,11 +246,17 @@ mod tests {
     fn vector_2_pure_ack_and_bad_checksum() {
         let good = hex("55 AA 00 2A 00 00 00 2A CC 33");
         assert_eq!(Frame::ack(0x2A).encode(), good);
-        assert_eq!(parse_frame(&good, 4096).unwrap().unwrap().0.kind_name(), "ack");
+        assert_eq!(
+            parse_frame(&good, 4096).unwrap().unwrap().0.kind_name(),
+            "ack"
+        );
         let bad = hex("55 AA 00 2A 00 00 00 2B CC 33");
         assert_eq!(
             parse_frame(&bad, 4096),
-            Err(CodecError::BadChecksum { found: 0x2B, expected: 0x2A })
+            Err(CodecError::BadChecksum {
+                found: 0x2B,
+                expected: 0x2A
+            })
         );
     }
 
@@ -272,17 +292,27 @@ mod tests {
     fn partial_and_oversize_input() {
         let bytes = Frame::data(1, 0, b"{}".to_vec()).encode();
         for cut in 0..bytes.len() {
-            assert_eq!(parse_frame(bytes.get(..cut).unwrap(), 4096), Ok(None), "{cut}");
+            assert_eq!(
+                parse_frame(bytes.get(..cut).unwrap(), 4096),
+                Ok(None),
+                "{cut}"
+            );
         }
         assert_eq!(
             parse_frame(&hex("55 AA 00 00 01 10 01"), 4096),
-            Err(CodecError::TooLong { len: 4097, max: 4096 })
+            Err(CodecError::TooLong {
+                len: 4097,
+                max: 4096
+            })
         );
         assert_eq!(parse_frame(&hex("00 55"), 4096), Err(CodecError::NoStart));
         assert_eq!(
             parse_frame(&hex("55 AA 00 00 00 00 00 00 CC 34"), 4096),
             Err(CodecError::BadEnd)
         );
-        assert_eq!(parse_frame(&hex("55 AA 07"), 4096), Err(CodecError::BadType(7)));
+        assert_eq!(
+            parse_frame(&hex("55 AA 07"), 4096),
+            Err(CodecError::BadType(7))
+        );
     }
 }

@@ -156,10 +156,14 @@ impl SerialLink {
         self.state = State::Handshaking;
         self.timers.clear_all();
         self.writes.push_back(Frame::handshake().encode());
-        self.timers
-            .set(Timer::HandshakeRetry, now + ms(self.config.handshake_retry_ms));
-        self.timers
-            .set(Timer::ConnectTimeout, now + ms(self.config.connect_timeout_ms));
+        self.timers.set(
+            Timer::HandshakeRetry,
+            now + ms(self.config.handshake_retry_ms),
+        );
+        self.timers.set(
+            Timer::ConnectTimeout,
+            now + ms(self.config.connect_timeout_ms),
+        );
     }
 
     /// Returns true when the handshake completed and the link is up.
@@ -203,8 +207,10 @@ impl SerialLink {
                 Timer::HandshakeRetry => {
                     if self.state == State::Handshaking {
                         self.writes.push_back(Frame::handshake().encode());
-                        self.timers
-                            .set(Timer::HandshakeRetry, now + ms(self.config.handshake_retry_ms));
+                        self.timers.set(
+                            Timer::HandshakeRetry,
+                            now + ms(self.config.handshake_retry_ms),
+                        );
                     }
                 }
                 Timer::ConnectTimeout => {
@@ -318,9 +324,13 @@ impl SerialLink {
                 self.up(now);
             }
             (FrameType::Normal, _) if self.state == State::Up => {
-                self.timers.set(Timer::LinkLoss, now + ms(self.config.link_loss_ms));
+                self.timers
+                    .set(Timer::LinkLoss, now + ms(self.config.link_loss_ms));
                 if frame.ack != 0
-                    && self.outstanding.as_ref().is_some_and(|(id, _)| *id == frame.ack)
+                    && self
+                        .outstanding
+                        .as_ref()
+                        .is_some_and(|(id, _)| *id == frame.ack)
                 {
                     self.outstanding = None;
                     self.timers.clear(Timer::Retransmit);
@@ -344,7 +354,8 @@ impl SerialLink {
         self.events.push_back(SerialEvent::LinkUp);
         self.timers
             .set(Timer::Heartbeat, now + ms(self.config.heartbeat_ms));
-        self.timers.set(Timer::LinkLoss, now + ms(self.config.link_loss_ms));
+        self.timers
+            .set(Timer::LinkLoss, now + ms(self.config.link_loss_ms));
     }
 
     fn lose(&mut self, now: Timestamp, reason: &str) {
@@ -447,7 +458,11 @@ mod tests {
         term.handle_bytes(t(11), &frame);
         term.handle_bytes(t(12), &frame); // a retransmit that crossed the ACK
         assert_eq!(term.poll_payload().as_deref(), Some(&b"{\"a\":1}"[..]));
-        assert_eq!(term.poll_payload(), None, "the duplicate is re-ACKed, not delivered");
+        assert_eq!(
+            term.poll_payload(),
+            None,
+            "the duplicate is re-ACKed, not delivered"
+        );
         assert_eq!(wire(&mut term, &mut pos, t(13)), 2);
         pos.handle_timeout(t(200));
         assert_eq!(pos.poll_write(), None, "acknowledged: no retransmit");
@@ -470,7 +485,10 @@ mod tests {
             pos.handle_timeout(now);
             while pos.poll_write().is_some() {}
         }
-        assert!(matches!(pos.poll_event(), Some(SerialEvent::LinkLost { .. })));
+        assert!(matches!(
+            pos.poll_event(),
+            Some(SerialEvent::LinkLost { .. })
+        ));
         assert!(!pos.is_up(), "the POS restarts the handshake");
     }
 
@@ -490,7 +508,10 @@ mod tests {
         term.handle_bytes(t(12), &frame);
         assert_eq!(term.poll_payload(), None);
         assert!(matches!(term.poll_event(), Some(SerialEvent::LinkUp)));
-        assert!(matches!(term.poll_event(), Some(SerialEvent::Dropped { .. })));
+        assert!(matches!(
+            term.poll_event(),
+            Some(SerialEvent::Dropped { .. })
+        ));
     }
 
     #[test]
@@ -513,7 +534,10 @@ mod tests {
         let (mut pos, _term) = linked();
         assert_eq!(
             pos.send(t(1), vec![b'x'; MAX_TX_DATA + 1]),
-            Err(SerialError::TooLarge { len: 1015, max: 1014 })
+            Err(SerialError::TooLarge {
+                len: 1015,
+                max: 1014
+            })
         );
         assert!(pos.send(t(1), vec![b'x'; MAX_TX_DATA]).is_ok());
         assert_eq!(pos.poll_write().map(|b| b.len()), Some(1024));
@@ -523,7 +547,8 @@ mod tests {
     fn ids_wrap_to_one() {
         let (mut pos, mut term) = linked();
         for i in 0..300u32 {
-            pos.send(t(10), alloc::format!("{{\"n\":{i}}}").into_bytes()).unwrap();
+            pos.send(t(10), alloc::format!("{{\"n\":{i}}}").into_bytes())
+                .unwrap();
             wire(&mut pos, &mut term, t(10));
             wire(&mut term, &mut pos, t(10));
             assert!(term.poll_payload().is_some(), "message {i}");

@@ -133,7 +133,8 @@ impl CodepaySim {
     }
 
     pub(super) fn on_timeout(&mut self, now: Timestamp) {
-        if let (Some(at), Some(every)) = (self.heartbeat_at, self.config.faults.heartbeat_every_ms) {
+        if let (Some(at), Some(every)) = (self.heartbeat_at, self.config.faults.heartbeat_every_ms)
+        {
             if at <= now && self.connected {
                 self.out
                     .push_back(SimTransmit::Text(r#"{"topic":"ecrhub.heartbeat"}"#.into()));
@@ -141,15 +142,18 @@ impl CodepaySim {
             }
         }
         let due: Vec<Delayed> = {
-            let (due, keep): (Vec<_>, Vec<_>) =
-                core::mem::take(&mut self.pending).into_iter().partition(|(at, _)| *at <= now);
+            let (due, keep): (Vec<_>, Vec<_>) = core::mem::take(&mut self.pending)
+                .into_iter()
+                .partition(|(at, _)| *at <= now);
             self.pending = keep;
             due.into_iter().map(|(_, d)| d).collect()
         };
         for d in due {
             self.on_delayed(now, d);
         }
-        let Some(run) = self.running.as_mut() else { return };
+        let Some(run) = self.running.as_mut() else {
+            return;
+        };
         if let Some(until) = run.confirm_until.filter(|u| *u <= now) {
             run.confirm_until = None;
             run.flow_started = until;
@@ -158,7 +162,9 @@ impl CodepaySim {
                 r.status = "0";
             }
         }
-        let Some(run) = self.running.as_ref() else { return };
+        let Some(run) = self.running.as_ref() else {
+            return;
+        };
         if run.confirm_until.is_some() {
             if run.expires_at <= now {
                 self.cancel_running(now, "107", "Transaction timeout");
@@ -232,7 +238,14 @@ impl CodepaySim {
             let mut biz = Map::new();
             biz.insert("merchant_order_no".into(), Value::String(req.number));
             biz.insert("trans_type".into(), Value::String(req.trans_type));
-            self.respond(now, &head, "101", "Transaction in progress, try later", Some(biz), None);
+            self.respond(
+                now,
+                &head,
+                "101",
+                "Transaction in progress, try later",
+                Some(biz),
+                None,
+            );
             return;
         }
         self.store.insert(req.number.clone(), record);
@@ -268,7 +281,9 @@ impl CodepaySim {
     }
 
     fn complete(&mut self, now: Timestamp) {
-        let Some(run) = self.running.take() else { return };
+        let Some(run) = self.running.take() else {
+            return;
+        };
         let head = run.head();
         let n = run.number.as_str();
         match run.behaviour {
@@ -282,7 +297,9 @@ impl CodepaySim {
             Behaviour::CancelOnTerminal => {
                 self.fail_and_answer(now, &head, n, "110", "Operator cancellation");
             }
-            Behaviour::ReadCardTimeout => self.fail_and_answer(now, &head, n, "111", "Read card timeout"),
+            Behaviour::ReadCardTimeout => {
+                self.fail_and_answer(now, &head, n, "111", "Read card timeout");
+            }
             Behaviour::LoseApproval => self.approve(now, n),
             Behaviour::LoseDecline => self.fail(n, "106"),
             Behaviour::ApproveAnswerUnknown => {
@@ -303,7 +320,14 @@ impl CodepaySim {
         }
     }
 
-    fn fail_and_answer(&mut self, now: Timestamp, head: &Head, number: &str, code: &str, msg: &str) {
+    fn fail_and_answer(
+        &mut self,
+        now: Timestamp,
+        head: &Head,
+        number: &str,
+        code: &str,
+        msg: &str,
+    ) {
         self.fail(number, code);
         let biz = self.failure_biz(number, code);
         self.respond(now, head, code, msg, biz, None);
@@ -321,10 +345,19 @@ impl CodepaySim {
         let card = alloc::format!("400000******{}", self.ids.digits(4));
         let auth = self.ids.upper_alnum(6);
         let ref_no = self.ids.digits(12);
-        let method_pick = usize::try_from(self.ids.below(self.config.pay_methods.len().max(1) as u64)).unwrap_or(0);
-        let method = self.config.pay_methods.get(method_pick).cloned().unwrap_or_else(|| "Visa".into());
+        let method_pick =
+            usize::try_from(self.ids.below(self.config.pay_methods.len().max(1) as u64))
+                .unwrap_or(0);
+        let method = self
+            .config
+            .pay_methods
+            .get(method_pick)
+            .cloned()
+            .unwrap_or_else(|| "Visa".into());
         let end = self.wall.civil(now, 0).to_string().replace('T', " ");
-        let Some(r) = self.store.get_mut(number) else { return };
+        let Some(r) = self.store.get_mut(number) else {
+            return;
+        };
         r.status = "2";
         let (kind, orig, amount) = (r.trans_type.clone(), r.orig.clone(), r.order_minor);
         for (k, v) in [
@@ -339,7 +372,9 @@ impl CodepaySim {
             r.fields.insert(k.into(), v);
         }
         r.fields.entry("pay_method_id".into()).or_insert(method);
-        let Some(o) = orig.and_then(|o| self.store.get_mut(&o)) else { return };
+        let Some(o) = orig.and_then(|o| self.store.get_mut(&o)) else {
+            return;
+        };
         match kind.as_str() {
             "2" => o.status = "3",
             "3" => o.refunded_minor = o.refunded_minor.saturating_add(amount),
@@ -351,7 +386,10 @@ impl CodepaySim {
     // ----- other topics ---------------------------------------------------------------------
 
     fn on_query(&mut self, now: Timestamp, head: &Head, env: &Envelope) {
-        let Some(target) = env.order_no().or_else(|| env.biz_text("orig_merchant_order_no")) else {
+        let Some(target) = env
+            .order_no()
+            .or_else(|| env.biz_text("orig_merchant_order_no"))
+        else {
             self.refuse(now, head, env, ("202", "Transaction parameter error"));
             return;
         };
@@ -369,7 +407,14 @@ impl CodepaySim {
             None => {
                 let mut biz = Map::new();
                 biz.insert("merchant_order_no".into(), Value::String(target));
-                self.respond(now, head, "104", "Transaction does not exist", Some(biz), None);
+                self.respond(
+                    now,
+                    head,
+                    "104",
+                    "Transaction does not exist",
+                    Some(biz),
+                    None,
+                );
             }
         }
     }
@@ -387,13 +432,23 @@ impl CodepaySim {
         if running.as_deref() == Some(target.as_str()) {
             let closable = self.running.as_ref().is_some_and(|r| {
                 r.confirm_until.is_some()
-                    || now.saturating_duration_since(r.flow_started) <= ms(self.config.close_window_ms)
+                    || now.saturating_duration_since(r.flow_started)
+                        <= ms(self.config.close_window_ms)
             });
             if !closable {
-                self.respond(now, head, "201", "Failed to close the transaction", self.number_biz(&target), None);
+                self.respond(
+                    now,
+                    head,
+                    "201",
+                    "Failed to close the transaction",
+                    self.number_biz(&target),
+                    None,
+                );
                 return;
             }
-            let Some(run) = self.running.take() else { return };
+            let Some(run) = self.running.take() else {
+                return;
+            };
             self.fail(&target, "102");
             let order_head = run.head();
             let order_biz = self.failure_biz(&target, "102");
@@ -402,10 +457,24 @@ impl CodepaySim {
             match self.config.close_order_response {
                 CloseOrderResponse::After => {
                     self.respond(now, head, &code, "", close_biz, None);
-                    self.respond(now, &order_head, "102", "Transaction cancelled", order_biz, None);
+                    self.respond(
+                        now,
+                        &order_head,
+                        "102",
+                        "Transaction cancelled",
+                        order_biz,
+                        None,
+                    );
                 }
                 CloseOrderResponse::Before => {
-                    self.respond(now, &order_head, "102", "Transaction cancelled", order_biz, None);
+                    self.respond(
+                        now,
+                        &order_head,
+                        "102",
+                        "Transaction cancelled",
+                        order_biz,
+                        None,
+                    );
                     self.respond(now, head, &code, "", close_biz, None);
                 }
                 CloseOrderResponse::None => self.respond(now, head, &code, "", close_biz, None),
@@ -419,7 +488,14 @@ impl CodepaySim {
                 let code = self.config.success_code.clone();
                 self.respond(now, head, &code, "", biz, None);
             }
-            Some(_) => self.respond(now, head, "201", "Failed to close the transaction", biz, None),
+            Some(_) => self.respond(
+                now,
+                head,
+                "201",
+                "Failed to close the transaction",
+                biz,
+                None,
+            ),
             None => self.respond(now, head, "104", "Transaction does not exist", biz, None),
         }
     }
@@ -427,7 +503,11 @@ impl CodepaySim {
     fn on_delayed(&mut self, now: Timestamp, d: Delayed) {
         match d {
             Delayed::Reply(text) => self.push_out(text),
-            Delayed::Tip { head, target, tip_minor } => {
+            Delayed::Tip {
+                head,
+                target,
+                tip_minor,
+            } => {
                 let currency = validate::terminal_currency(&self.config);
                 if let Some(r) = self.store.get_mut(&target) {
                     r.tip_minor = tip_minor;
@@ -553,7 +633,12 @@ impl CodepaySim {
         let biz_value = match biz {
             Some(mut b) => {
                 if f.numbers_as_json {
-                    for key in ["trans_status", "order_amount", "tip_amount", "cashback_amount"] {
+                    for key in [
+                        "trans_status",
+                        "order_amount",
+                        "tip_amount",
+                        "cashback_amount",
+                    ] {
                         let num = b
                             .get(key)
                             .and_then(Value::as_str)

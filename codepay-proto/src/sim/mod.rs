@@ -12,7 +12,9 @@ use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use pos_core::{IdGen, References, Scenario, SimInput, SimTransmit, Simulator, Timestamp, Truth, WallClock};
+use pos_core::{
+    IdGen, References, Scenario, SimInput, SimTransmit, Simulator, Timestamp, Truth, WallClock,
+};
 
 pub use config::{CloseOrderResponse, SimConfig, SimFaults};
 pub use store::Record;
@@ -216,11 +218,7 @@ impl Simulator for CodepaySim {
             SimInput::Disconnected => self.disconnected(now),
             SimInput::Text(t) => self.handle_message(now, t.as_bytes(), true),
             SimInput::Binary(b) => self.handle_message(now, &b, false),
-            SimInput::Ping(p) => {
-                if self.connected {
-                    self.out.push_back(SimTransmit::Pong(p));
-                }
-            }
+            SimInput::Ping(p) if self.connected => self.out.push_back(SimTransmit::Pong(p)),
             _ => {}
         }
     }
@@ -236,11 +234,17 @@ impl Simulator for CodepaySim {
     fn poll_timeout(&self) -> Option<Timestamp> {
         let running = self.running.as_ref().map(flow::Running::next_at);
         let pending = self.pending.iter().map(|(at, _)| *at).min();
-        [running, pending, self.heartbeat_at].into_iter().flatten().min()
+        [running, pending, self.heartbeat_at]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn truth(&self, references: &References) -> Option<Truth> {
-        if let Some(t) = references.get("request_id").and_then(|id| self.tips.get(id)) {
+        if let Some(t) = references
+            .get("request_id")
+            .and_then(|id| self.tips.get(id))
+        {
             return Some(*t);
         }
         let number = references.primary.as_deref()?;

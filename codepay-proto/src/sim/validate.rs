@@ -41,8 +41,15 @@ const PARAM: Refusal = ("202", "Transaction parameter error");
 /// Checks rows 2–4 for every topic.
 pub(super) fn envelope(env: &Envelope, config: &SimConfig, busy: bool) -> Result<(), Refusal> {
     let known = [
-        TOPIC_ORDER, TOPIC_QUERY, TOPIC_CLOSE, TOPIC_TIP_ADJUST, TOPIC_BATCH_CLOSE, TOPIC_INIT,
-        TOPIC_PAY_INIT, TOPIC_GET_INFO, TOPIC_HEARTBEAT,
+        TOPIC_ORDER,
+        TOPIC_QUERY,
+        TOPIC_CLOSE,
+        TOPIC_TIP_ADJUST,
+        TOPIC_BATCH_CLOSE,
+        TOPIC_INIT,
+        TOPIC_PAY_INIT,
+        TOPIC_GET_INFO,
+        TOPIC_HEARTBEAT,
     ];
     let topic = env.topic.as_deref().ok_or(PARAM)?;
     if !known.contains(&topic) {
@@ -56,7 +63,13 @@ pub(super) fn envelope(env: &Envelope, config: &SimConfig, busy: bool) -> Result
     if !app_ok {
         return Err(PARAM);
     }
-    let guarded = [TOPIC_ORDER, TOPIC_TIP_ADJUST, TOPIC_BATCH_CLOSE, TOPIC_INIT, TOPIC_PAY_INIT];
+    let guarded = [
+        TOPIC_ORDER,
+        TOPIC_TIP_ADJUST,
+        TOPIC_BATCH_CLOSE,
+        TOPIC_INIT,
+        TOPIC_PAY_INIT,
+    ];
     if busy && guarded.contains(&topic) {
         return Err(("101", "Transaction in progress, try later"));
     }
@@ -155,7 +168,9 @@ fn original_rules(trans_type: &str, original: &Record, amount_minor: i64) -> Res
             }
         }
         "3" => {
-            let remaining = original.total_minor().saturating_sub(original.refunded_minor);
+            let remaining = original
+                .total_minor()
+                .saturating_sub(original.refunded_minor);
             if original.refunded_minor > 0 && remaining <= 0 {
                 return Err(("105", "Transaction refunded"));
             }
@@ -177,13 +192,22 @@ fn original_rules(trans_type: &str, original: &Record, amount_minor: i64) -> Res
 }
 
 /// Checks the rows that apply to `ecrhub.pay.tip.adjustment`.
-pub(super) fn tip(env: &Envelope, config: &SimConfig, store: &BTreeMap<String, Record>) -> Result<TipReq, Refusal> {
+pub(super) fn tip(
+    env: &Envelope,
+    config: &SimConfig,
+    store: &BTreeMap<String, Record>,
+) -> Result<TipReq, Refusal> {
     let currency = terminal_currency(config);
     let target = env.order_no().filter(|n| valid_order_no(n)).ok_or(PARAM)?;
     let text = env.biz_text("tip_adjustment_amount").ok_or(PARAM)?;
     let tip_minor = amount(Some(&text), currency)?;
-    let record = store.get(&target).ok_or(("104", "Transaction does not exist"))?;
-    if !matches!(record.trans_type.as_str(), "1" | "6" | "11") || record.status != "2" || record.settled {
+    let record = store
+        .get(&target)
+        .ok_or(("104", "Transaction does not exist"))?;
+    if !matches!(record.trans_type.as_str(), "1" | "6" | "11")
+        || record.status != "2"
+        || record.settled
+    {
         return Err(("106", "Transaction failed"));
     }
     Ok(TipReq { target, tip_minor })

@@ -1,5 +1,11 @@
 //! Shared helpers of the integration tests.
-#![allow(dead_code, unreachable_pub)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use codepay_proto::sim::{CodepaySim, SimConfig};
 use codepay_proto::{CodepayMachine, Config};

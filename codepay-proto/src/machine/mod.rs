@@ -1,10 +1,11 @@
 //! The POS-side state machine (spec §8): one job at a time, the link with its keepalive and
 //! reconnect, and recovery by close and query. All transitions live in this folder:
-//! `mod.rs` holds commands and the link, `inbound.rs` responses and timers, `build.rs`
-//! requests and outcomes.
+//! `mod.rs` holds commands and the link, `inbound.rs` responses, `recovery.rs` timers and
+//! recovery, `build.rs` requests and outcomes.
 
 mod build;
 mod inbound;
+mod recovery;
 
 use alloc::collections::VecDeque;
 use alloc::string::String;

@@ -5,6 +5,7 @@
 
 mod config;
 mod flow;
+mod reply;
 mod store;
 mod validate;
 

@@ -38,7 +38,7 @@ pub enum Input {
         id: RequestId,
         /// The response.
         response: HttpResponse,
-        /// The SHA-256 fingerprint of the server's certificate, for HTTPS.
+        /// The public-key pin of the server's certificate, for HTTPS.
         peer_certificate: Option<Fingerprint>,
     },
     /// An HTTP request the machine sent failed without a response.
@@ -188,14 +188,18 @@ pub enum TlsTrust {
     /// The usual web PKI roots.
     #[default]
     WebPki,
-    /// Only a certificate with this SHA-256 fingerprint (self-signed terminals).
+    /// Only a certificate whose public key has this pin (self-signed terminals).
     Pinned(Fingerprint),
     /// Any certificate, reporting its fingerprint in [`Input::HttpResponse`] so that it can be
     /// pinned from then on (trust on first use).
     TrustOnFirstUse,
 }
 
-/// The SHA-256 fingerprint of a DER certificate.
+/// A public-key pin: the SHA-256 of the server certificate's DER-encoded
+/// SubjectPublicKeyInfo.
+///
+/// Pinning the key rather than the whole certificate survives a certificate renewal that
+/// keeps the key, and ignores dates and issuer, as self-signed terminals need.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Fingerprint(pub [u8; 32]);

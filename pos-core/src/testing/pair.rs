@@ -12,7 +12,7 @@ use super::transcript::{self, Transcript};
 use crate::event::{Answer, Event};
 use crate::http::HttpRequest;
 use crate::ids::{CallbackId, RequestId, TxnId};
-use crate::io::{Input, Transmit, TransmitKind, TransportError};
+use crate::io::{Fingerprint, Input, Transmit, TransmitKind, TransportError};
 use crate::machine::{CommandError, Machine};
 use crate::operation::Operation;
 use crate::outcome::{Outcome, OutcomeClass};
@@ -32,6 +32,9 @@ pub struct PairConfig {
     pub callback_timeout: Duration,
     /// The time the pair starts at.
     pub start: Timestamp,
+    /// The public-key pin every HTTP response reports as `peer_certificate`, as an HTTPS
+    /// runtime would.
+    pub peer_certificate: Option<Fingerprint>,
 }
 
 impl Default for PairConfig {
@@ -41,6 +44,7 @@ impl Default for PairConfig {
             max_wait: Duration::from_secs(4 * 3600),
             callback_timeout: Duration::from_secs(10),
             start: Timestamp::ZERO,
+            peer_certificate: None,
         }
     }
 }
@@ -767,7 +771,7 @@ impl<M: Machine, S: Simulator> Pair<M, S> {
                     Input::HttpResponse {
                         id,
                         response,
-                        peer_certificate: None,
+                        peer_certificate: self.config.peer_certificate,
                     }
                 };
                 self.route(Dir::ToPos, &text, Delivery::ToPos(input), scope);

@@ -12,25 +12,41 @@ use pos_core::{IdGen, Timestamp, WallClock};
 ///
 /// On Linux it reads `CLOCK_BOOTTIME`, so a terminal timeout that spans a laptop suspend fires
 /// on waking instead of hours late; elsewhere it falls back to [`std::time::Instant`].
+///
+/// A clock may run faster than real time ([`Clock::start_scaled`]) so that demos and
+/// end-to-end tests live through minutes of protocol deadlines in seconds: machine time is
+/// `speed` × real time, [`Clock::until`] converts a machine deadline into a real wait, and
+/// [`Clock::real`] converts a transport timeout.
 #[derive(Clone, Copy, Debug)]
 pub struct Clock {
     origin: Source,
     wall: WallClock,
+    speed: u32,
 }
 
 impl Clock {
-    /// Starts a clock whose origin (`Timestamp::ZERO`) is now.
+    /// Starts a real-time clock whose origin (`Timestamp::ZERO`) is now.
     #[must_use]
     pub fn start() -> Self {
+        Self::start_scaled(1)
+    }
+
+    /// Starts a clock that runs `speed` times faster than real time (0 counts as 1).
+    #[must_use]
+    pub fn start_scaled(speed: u32) -> Self {
         let origin = Source::now();
         let wall = WallClock::new(unix_millis_now());
-        Self { origin, wall }
+        Self {
+            origin,
+            wall,
+            speed: speed.max(1),
+        }
     }
 
     /// Returns the time elapsed since the origin, as machine time.
     #[must_use]
     pub fn now(&self) -> Timestamp {
-        let elapsed = Source::now().since(self.origin);
+        let elapsed = Source::now().since(self.origin).saturating_mul(self.speed);
         Timestamp::from_millis(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
     }
 
@@ -40,10 +56,23 @@ impl Clock {
         self.wall
     }
 
-    /// Returns how long from now until `at`, zero when it has passed.
+    /// Returns how many times faster than real time the clock runs.
+    #[must_use]
+    pub const fn speed(&self) -> u32 {
+        self.speed
+    }
+
+    /// Returns the real time to wait from now until machine time `at`, zero when it has
+    /// passed.
     #[must_use]
     pub fn until(&self, at: Timestamp) -> Duration {
-        at.saturating_duration_since(self.now())
+        self.real(at.saturating_duration_since(self.now()))
+    }
+
+    /// Converts a span of machine time (e.g. a transport timeout) into real time.
+    #[must_use]
+    pub fn real(&self, machine_time: Duration) -> Duration {
+        machine_time / self.speed
     }
 }
 
@@ -119,6 +148,20 @@ mod tests {
         assert!(b.as_millis() >= a.as_millis() + 15, "{a} {b}");
         assert!(clock.wall().unix_millis(b) > 1_600_000_000_000);
         assert_eq!(clock.until(Timestamp::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_scaled_clock_runs_faster_and_converts_waits() {
+        let clock = Clock::start_scaled(50);
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(clock.now().as_millis() >= 1000, "{}", clock.now());
+        assert_eq!(
+            clock.real(Duration::from_secs(10)),
+            Duration::from_millis(200)
+        );
+        let deadline = clock.now() + Duration::from_secs(5);
+        assert!(clock.until(deadline) <= Duration::from_millis(100));
+        assert_eq!(clock.speed(), 50);
     }
 
     #[test]

@@ -19,6 +19,9 @@ use crate::ws::{self, WsLink, WsOut};
 
 /// The longest single wait when the machine has no timer: keeps a wait responsive to the
 /// caller's own deadline.
+/// The shortest real transport timeout on a scaled clock.
+const MIN_REAL_TIMEOUT: Duration = Duration::from_millis(500);
+
 const IDLE_WAIT: Duration = Duration::from_millis(250);
 
 /// Drives one machine: performs its transmits on real sockets, feeds the results back,
@@ -295,7 +298,7 @@ impl<M: Machine> Driver<M> {
             .poll_timeout()
             .map_or(until, |t| t.min(until))
             .min(now + IDLE_WAIT);
-        let wait = wake_at.saturating_duration_since(now);
+        let wait = self.clock.real(wake_at.saturating_duration_since(now));
         match self.wake_rx.recv_timeout(wait) {
             Ok(wake) => self.apply(wake),
             Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {}
@@ -305,6 +308,15 @@ impl<M: Machine> Driver<M> {
             self.machine.handle_timeout(now);
         }
         self.drain()
+    }
+
+    /// Converts a machine's transport timeout into real time for the sockets. On a scaled
+    /// clock it never drops under [`MIN_REAL_TIMEOUT`], so scheduler noise on a loaded machine
+    /// is not mistaken for a lost reply.
+    fn transport_timeout(&self, machine_time: Duration) -> Duration {
+        self.clock
+            .real(machine_time)
+            .max(MIN_REAL_TIMEOUT.min(machine_time))
     }
 
     fn apply(&mut self, wake: Wake) {
@@ -384,6 +396,7 @@ impl<M: Machine> Driver<M> {
                     let _ = old.tx.send(WsOut::Close);
                 }
                 tracing::debug!(generation = self.ws_generation, "connecting");
+                let timeout = self.transport_timeout(timeout);
                 self.ws = Some(ws::spawn(url, timeout, self.ws_generation, &self.wake_tx));
             }
             TransmitKind::Close => match self.ws.take() {
@@ -404,6 +417,7 @@ impl<M: Machine> Driver<M> {
                 tls,
             } => {
                 tracing::debug!(%id, ?txn, moves_money, method = %request.method, "sending request");
+                let timeout = self.transport_timeout(timeout);
                 let wake = self.wake_tx.clone();
                 let spawned = thread::Builder::new()
                     .name("pos-http".into())

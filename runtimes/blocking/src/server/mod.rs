@@ -101,8 +101,7 @@ impl<S: Simulator + Send + 'static> SimServer<S> {
         let (core_tx, core_rx) = channel();
         let shared = Arc::new(Shared {
             sim: Mutex::new(sim),
-            clock: Clock::start(),
-            scale: u64::from(config.time_scale.max(1)),
+            clock: Clock::start_scaled(config.time_scale),
             core_tx: Mutex::new(core_tx),
             stop: AtomicBool::new(false),
             next_id: AtomicU64::new(1),
@@ -243,7 +242,6 @@ type Reply = Option<pos_core::HttpResponse>;
 struct Shared<S> {
     sim: Mutex<S>,
     clock: Clock,
-    scale: u64,
     core_tx: Mutex<Sender<CoreMsg>>,
     stop: AtomicBool,
     next_id: AtomicU64,
@@ -264,7 +262,7 @@ enum CoreMsg {
 
 impl<S> Shared<S> {
     fn sim_now(&self) -> Timestamp {
-        Timestamp::from_millis(self.clock.now().as_millis().saturating_mul(self.scale))
+        self.clock.now()
     }
 
     fn to_core(&self, input: SimInput) {
@@ -304,12 +302,9 @@ fn core_loop<S: Simulator + Send + 'static>(shared: &Arc<Shared<S>>, rx: &Receiv
     while !shared.stop.load(Ordering::SeqCst) {
         let wait = {
             let sim = lock(&shared.sim);
-            sim.poll_timeout().map_or(Duration::from_millis(200), |t| {
-                let sim_left = t.saturating_duration_since(shared.sim_now());
-                let real_ms = sim_left.as_millis().div_ceil(u128::from(shared.scale));
-                Duration::from_millis(u64::try_from(real_ms).unwrap_or(u64::MAX))
-                    .min(Duration::from_millis(200))
-            })
+            sim.poll_timeout()
+                .map_or(Duration::from_millis(200), |t| shared.clock.until(t))
+                .min(Duration::from_millis(200))
         };
         let msg = match rx.recv_timeout(wait) {
             Ok(msg) => Some(msg),

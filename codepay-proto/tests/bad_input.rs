@@ -478,3 +478,29 @@ fn operator_cancel_ends_the_running_order_with_110() {
     assert_eq!(reply["response_code"], "110");
     assert_eq!(sim.record("A1").unwrap().status, "1");
 }
+
+#[test]
+fn a_different_amount_in_the_result_is_flagged() {
+    let (mut m, order) = machine_in_flight();
+    let msg = serde_json::json!({"topic": "ecrhub.pay.order", "request_id": order["request_id"],
+        "response_code": "000", "biz_data": {"merchant_order_no": order["biz_data"]["merchant_order_no"],
+        "trans_status": "2", "order_amount": "19.99", "price_currency": "EUR"}});
+    m.handle_input(t(10), Input::Text(msg.to_string()));
+    let events: Vec<Event> = std::iter::from_fn(|| m.poll_event()).collect();
+    let flags: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Notice(Notice::ProtocolError { detail }) => Some(detail.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        flags.iter().any(|d| d.starts_with("amount_mismatch")),
+        "{flags:?}"
+    );
+    assert!(
+        flags.iter().any(|d| d.starts_with("currency_mismatch")),
+        "{flags:?}"
+    );
+    assert!(events.iter().any(|e| matches!(e, Event::Finished { .. })));
+}

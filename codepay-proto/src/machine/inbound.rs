@@ -155,6 +155,7 @@ impl CodepayMachine {
                         .event(Event::Notice(Notice::ProtocolError { detail }));
                     class = OrderClass::Unknown;
                 }
+                self.flag_mismatch(&details);
                 self.on_order_class(now, env, class, &details);
             }
             (JobKind::Order(t), Phase::Recovering(_)) => {
@@ -200,6 +201,29 @@ impl CodepayMachine {
                     detail,
                 }));
             }
+        }
+    }
+
+    /// Flags `amount_mismatch` / `currency_mismatch` (spec §6.1); the tip may differ.
+    fn flag_mismatch(&mut self, d: &Details) {
+        let Some(job) = self.job.as_mut() else { return };
+        let Some(base) = job.base else { return };
+        let mut flags = Vec::new();
+        if d.order_minor.is_some_and(|m| m != base.minor_units()) {
+            flags.push("amount_mismatch");
+        }
+        if d.currency
+            .as_deref()
+            .is_some_and(|c| !c.eq_ignore_ascii_case(base.currency().code()))
+        {
+            flags.push("currency_mismatch");
+        }
+        for flag in flags {
+            let detail =
+                alloc::format!("{flag}: the order response reports other amounts than sent");
+            job.evidence.push(detail.clone());
+            self.out
+                .event(Event::Notice(Notice::ProtocolError { detail }));
         }
     }
 

@@ -109,6 +109,8 @@ struct Job {
     currency: Currency,
     amount: Option<Money>,
     tip: Option<Money>,
+    /// The order amount as sent, to flag a response that reports another (spec §6.1).
+    base: Option<Money>,
     started_unix_ms: u64,
     phase: Phase,
     close: Option<Side>,
@@ -286,6 +288,7 @@ impl CodepayMachine {
         );
         job.amount = plan.amount;
         job.tip = plan.tip;
+        job.base = operation.amount().copied();
         let mut biz = plan.biz;
         if plan.kind != JobKind::TipAdjust {
             biz.insert("merchant_order_no".into(), Value::String(number));
@@ -439,6 +442,7 @@ impl Job {
             currency,
             amount: None,
             tip: None,
+            base: None,
             started_unix_ms,
             phase: Phase::AwaitingResult,
             close: None,

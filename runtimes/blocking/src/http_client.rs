@@ -15,7 +15,7 @@ use crate::http1::{self, ReadError};
 use crate::tls;
 use crate::url::Target;
 
-/// A response and, for HTTPS, the fingerprint of the certificate the server presented.
+/// A response and, for HTTPS, the public-key pin of the certificate the server presented.
 pub type Answered = (HttpResponse, Option<Fingerprint>);
 
 /// Sends one request and waits for its response until `timeout` has passed.
@@ -148,8 +148,8 @@ fn handshake(
     let fingerprint = conn
         .peer_certificates()
         .and_then(|certs| certs.first())
-        .map(|c| tls::fingerprint(c))
-        .ok_or_else(|| TransportError::Tls("no server certificate".into()))?;
+        .ok_or_else(|| TransportError::Tls("no server certificate".into()))
+        .and_then(|c| tls::fingerprint(c))?;
     Ok((rustls::StreamOwned::new(conn, sock), fingerprint))
 }
 

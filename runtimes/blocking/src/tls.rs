@@ -12,10 +12,26 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, Serve
 use rustls::{ClientConfig, DigitallySignedStruct, ServerConfig, SignatureScheme};
 use sha2::{Digest, Sha256};
 
-/// Returns the SHA-256 fingerprint of a DER certificate, as [`TlsTrust::Pinned`] expects it.
+/// Returns the public-key pin of a DER certificate, as [`TlsTrust::Pinned`] expects it: the
+/// SHA-256 of the certificate's DER-encoded SubjectPublicKeyInfo (Paynt spec §2).
+///
+/// The SPKI is taken by `rustls-webpki`, the X.509 parser rustls itself verifies
+/// certificates with (already in the dependency tree, so no second parser and no hand-written
+/// DER walk to get wrong).
+///
+/// # Errors
+/// [`TransportError::Tls`] when the bytes are not an X.509 certificate.
+pub fn fingerprint(der: &[u8]) -> Result<Fingerprint, TransportError> {
+    let cert = CertificateDer::from(der);
+    let parsed = webpki::EndEntityCert::try_from(&cert)
+        .map_err(|e| TransportError::Tls(format!("unreadable certificate: {e}")))?;
+    Ok(spki_fingerprint(parsed.subject_public_key_info().as_ref()))
+}
+
+/// Returns the pin of a DER-encoded SubjectPublicKeyInfo (its SHA-256).
 #[must_use]
-pub fn fingerprint(der: &[u8]) -> Fingerprint {
-    Fingerprint(Sha256::digest(der).into())
+pub fn spki_fingerprint(spki_der: &[u8]) -> Fingerprint {
+    Fingerprint(Sha256::digest(spki_der).into())
 }
 
 /// Returns the crypto provider every config of the runtimes uses (ring).
@@ -99,7 +115,7 @@ pub struct SelfSigned {
     /// The certificate, DER.
     pub cert_der: Vec<u8>,
     key_der: Vec<u8>,
-    /// Its SHA-256 fingerprint, for pinning.
+    /// Its public-key pin (SHA-256 of the SubjectPublicKeyInfo), for pinning.
     pub fingerprint: Fingerprint,
 }
 
@@ -122,7 +138,7 @@ impl SelfSigned {
             .map_err(|e| TransportError::Tls(e.to_string()))?;
         let cert_der = certified.cert.der().to_vec();
         Ok(Self {
-            fingerprint: fingerprint(&cert_der),
+            fingerprint: fingerprint(&cert_der)?,
             key_der: certified.signing_key.serialize_der(),
             cert_der,
         })
@@ -162,7 +178,10 @@ impl ServerCertVerifier for PinVerifier {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let actual = fingerprint(end_entity);
+        // An unparsable certificate can match no pin; rustls reports it as a TLS failure.
+        let actual = fingerprint(end_entity).map_err(|_| {
+            rustls::Error::InvalidCertificate(rustls::CertificateError::BadEncoding)
+        })?;
         match self.expected {
             Some(expected) if expected != actual => Err(rustls::Error::InvalidCertificate(
                 rustls::CertificateError::Other(rustls::OtherError(Arc::new(PinMismatch {
@@ -204,7 +223,7 @@ mod tests {
     #[test]
     fn a_generated_certificate_has_its_fingerprint() {
         let cert = SelfSigned::generate(&["localhost", "127.0.0.1"]).unwrap();
-        assert_eq!(cert.fingerprint, fingerprint(&cert.cert_der));
+        assert_eq!(cert.fingerprint, fingerprint(&cert.cert_der).unwrap());
         assert!(cert.server_config().is_ok());
         assert!(!format!("{cert:?}").contains("key_der"));
         for trust in [
@@ -214,6 +233,39 @@ mod tests {
         ] {
             assert!(client_config(&trust).is_ok());
         }
+    }
+
+    #[test]
+    fn the_pin_is_the_hash_of_the_public_key_not_of_the_certificate() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let names = vec!["localhost".to_owned()];
+        let first = rcgen::CertificateParams::new(names.clone())
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let mut renewed = rcgen::CertificateParams::new(names).unwrap();
+        renewed.serial_number = Some(rcgen::SerialNumber::from(vec![7, 7, 7]));
+        let renewed = renewed.self_signed(&key).unwrap();
+        assert_ne!(first.der().as_ref(), renewed.der().as_ref());
+        let expected =
+            Fingerprint(Sha256::digest(rcgen::PublicKeyData::subject_public_key_info(&key)).into());
+        assert_eq!(fingerprint(first.der()).unwrap(), expected);
+        assert_eq!(
+            fingerprint(renewed.der()).unwrap(),
+            expected,
+            "same key, same pin"
+        );
+        assert_ne!(
+            expected,
+            Fingerprint(Sha256::digest(first.der().as_ref()).into()),
+            "not the certificate hash"
+        );
+        let other = SelfSigned::generate(&["localhost"]).unwrap();
+        assert_ne!(other.fingerprint, expected);
+        assert!(matches!(
+            fingerprint(b"not a certificate"),
+            Err(TransportError::Tls(_))
+        ));
     }
 
     #[test]

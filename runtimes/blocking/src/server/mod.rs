@@ -152,7 +152,8 @@ impl<S: Simulator + Send + 'static> SimServer<S> {
         format!("ws://{}/", self.addr)
     }
 
-    /// Returns the fingerprint of the generated certificate, for HTTPS servers.
+    /// Returns the public-key pin (SHA-256 of the SubjectPublicKeyInfo) of the certificate
+    /// generated at start, for HTTPS servers.
     #[must_use]
     pub fn fingerprint(&self) -> Option<Fingerprint> {
         self.cert.as_ref().map(|c| c.fingerprint)

@@ -1,0 +1,275 @@
+//! The async callback listener: hyper's HTTP/1.1 server on an `async-net` listener that hands
+//! each inbound request to the driver whose path prefix it matches, as [`Input::Callback`],
+//! and answers with the machine's [`TransmitKind::CallbackReply`].
+//!
+//! [`TransmitKind::CallbackReply`]: pos_core::TransmitKind::CallbackReply
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use core::time::Duration;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use pos_blocking::ServeError;
+use pos_blocking::http1::MAX_BODY;
+use pos_core::{CallbackId, HttpRequest, HttpResponse, Input};
+use smol::Task;
+use smol::Timer;
+use smol::channel::Sender;
+use smol::future::FutureExt as _;
+use smol::net::{TcpListener, TcpStream};
+use smol_hyper::rt::{FuturesIo, SmolTimer};
+
+use crate::driver::Wake;
+use crate::spawn::Spawner;
+
+/// How long a callback waits for the machine's reply before it is answered 503.
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long one inbound connection may stay open.
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// An HTTP listener for callbacks, shared by any number of drivers, each owning a path
+/// prefix. Dropping it (or [`CallbackListener::shutdown`]) stops accepting.
+#[derive(Debug)]
+pub struct CallbackListener {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    public_base: String,
+    accept: Option<Task<()>>,
+}
+
+impl CallbackListener {
+    /// Binds `addr` (port 0 picks one) and serves on smol's global executor. `public_base` is
+    /// the URL the gateway reaches this listener at, ending in `/`; `None` means
+    /// `http://<bound address>/`.
+    ///
+    /// # Errors
+    /// [`ServeError::Bind`] when the address cannot be bound.
+    pub async fn bind(addr: SocketAddr, public_base: Option<String>) -> Result<Self, ServeError> {
+        Self::bind_on(&Spawner::global(), addr, public_base).await
+    }
+
+    /// Like [`CallbackListener::bind`], serving on the given spawner's executor.
+    ///
+    /// # Errors
+    /// [`ServeError::Bind`] when the address cannot be bound.
+    pub async fn bind_on(
+        spawner: &Spawner,
+        addr: SocketAddr,
+        public_base: Option<String>,
+    ) -> Result<Self, ServeError> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| ServeError::Bind(e.to_string()))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| ServeError::Bind(e.to_string()))?;
+        let public_base = public_base.unwrap_or_else(|| format!("http://{addr}/"));
+        let shared = Arc::new(Shared::default());
+        let accept = spawner.spawn(accept_loop(listener, shared.clone(), spawner.clone()));
+        tracing::info!(%addr, "callback listener bound");
+        Ok(Self {
+            shared,
+            addr,
+            public_base,
+            accept: Some(accept),
+        })
+    }
+
+    /// Returns the bound address.
+    #[must_use]
+    pub const fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Returns the public base URL, ending in `/`.
+    #[must_use]
+    pub fn public_base(&self) -> &str {
+        &self.public_base
+    }
+
+    /// Returns the public URL of a path below the base, e.g. `url_for("till-1/")`.
+    #[must_use]
+    pub fn url_for(&self, path: &str) -> String {
+        format!("{}{}", self.public_base, path.trim_start_matches('/'))
+    }
+
+    /// Returns the handle a driver uses to receive the callbacks under `path_prefix`.
+    #[must_use]
+    pub fn route(&self, path_prefix: &str) -> CallbackRoute {
+        CallbackRoute {
+            shared: self.shared.clone(),
+            prefix: format!("/{}", path_prefix.trim_start_matches('/')),
+        }
+    }
+
+    /// Stops accepting and waits for the accept task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(task) = self.accept.take() {
+            let _ = task.cancel().await;
+        }
+    }
+}
+
+/// A driver's share of a [`CallbackListener`]: the requests whose path starts with a prefix.
+#[derive(Clone, Debug)]
+pub struct CallbackRoute {
+    shared: Arc<Shared>,
+    prefix: String,
+}
+
+impl CallbackRoute {
+    /// Returns the path prefix this route receives.
+    #[must_use]
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    pub(crate) fn attach(&self, wake: Sender<Wake>) {
+        if let Ok(mut routes) = self.shared.routes.lock() {
+            routes.retain(|(p, _)| p != &self.prefix);
+            routes.push((self.prefix.clone(), wake));
+        }
+    }
+
+    pub(crate) fn reply(&self, id: CallbackId, response: HttpResponse) {
+        let waiter = self
+            .shared
+            .pending
+            .lock()
+            .ok()
+            .and_then(|mut p| p.remove(&id.0));
+        match waiter {
+            Some(tx) => {
+                let _ = tx.try_send(response);
+            }
+            None => tracing::debug!(%id, "callback reply for a request that is gone"),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    next_id: AtomicU64,
+    routes: Mutex<Vec<(String, Sender<Wake>)>>,
+    pending: Mutex<BTreeMap<u64, Sender<HttpResponse>>>,
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, spawner: Spawner) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                let shared = shared.clone();
+                spawner
+                    .spawn(serve(stream, peer, shared).or(async {
+                        Timer::after(CONNECTION_TIMEOUT).await;
+                    }))
+                    .detach();
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "callback accept failed");
+                Timer::after(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
+    let service = hyper::service::service_fn(move |request: http::Request<Incoming>| {
+        let shared = shared.clone();
+        async move {
+            let response = match read(request).await {
+                Ok(request) => dispatch(request, &shared).await,
+                Err(status) => HttpResponse::new(status),
+            };
+            Ok::<_, core::convert::Infallible>(to_hyper(response))
+        }
+    });
+    let served = hyper::server::conn::http1::Builder::new()
+        .timer(SmolTimer::new())
+        .header_read_timeout(Duration::from_secs(10))
+        .keep_alive(false)
+        .serve_connection(FuturesIo::new(stream), service)
+        .await;
+    if let Err(e) = served {
+        tracing::debug!(%peer, error = %e, "callback connection failed");
+    }
+}
+
+/// Reads a request's body within the size limit; the URL is the request target as received.
+async fn read(request: http::Request<Incoming>) -> Result<HttpRequest, u16> {
+    let (parts, body) = request.into_parts();
+    let body = Limited::new(body, MAX_BODY)
+        .collect()
+        .await
+        .map_err(|_| 413_u16)?
+        .to_bytes();
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    let request = http::Request::from_parts(parts, body.to_vec());
+    let mut converted = HttpRequest::try_from(request).map_err(|e| match e {
+        pos_core::http::HttpConvertError::Method(_) => 405_u16,
+        _ => 400_u16,
+    })?;
+    converted.url = target;
+    Ok(converted)
+}
+
+async fn dispatch(request: HttpRequest, shared: &Shared) -> HttpResponse {
+    let path = request.path().to_owned();
+    let route = shared.routes.lock().ok().and_then(|routes| {
+        routes
+            .iter()
+            .filter(|(prefix, _)| path.starts_with(prefix.as_str()))
+            .max_by_key(|(prefix, _)| prefix.len())
+            .map(|(_, tx)| tx.clone())
+    });
+    let Some(route) = route else {
+        tracing::debug!(%path, "callback for no route");
+        return HttpResponse::new(404);
+    };
+    let id = CallbackId(shared.next_id.fetch_add(1, Ordering::SeqCst));
+    let (tx, rx) = smol::channel::bounded(1);
+    if let Ok(mut p) = shared.pending.lock() {
+        p.insert(id.0, tx);
+    }
+    tracing::debug!(%id, method = %request.method, "callback received");
+    let response = if route
+        .try_send(Wake::input(None, Input::Callback { id, request }))
+        .is_err()
+    {
+        HttpResponse::new(503)
+    } else {
+        async { rx.recv().await.unwrap_or_else(|_| HttpResponse::new(503)) }
+            .or(async {
+                Timer::after(REPLY_TIMEOUT).await;
+                HttpResponse::new(503)
+            })
+            .await
+    };
+    if let Ok(mut p) = shared.pending.lock() {
+        p.remove(&id.0);
+    }
+    response
+}
+
+fn to_hyper(response: HttpResponse) -> http::Response<Full<Bytes>> {
+    let status = response.status;
+    let fallback = || {
+        let mut r = http::Response::new(Full::new(Bytes::new()));
+        *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+        r
+    };
+    match http::Response::<Vec<u8>>::try_from(response) {
+        Ok(r) => r.map(|body| Full::new(Bytes::from(body))),
+        Err(e) => {
+            tracing::warn!(status, error = %e, "callback reply not sendable");
+            fallback()
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! An async HTTP/1.1 client: hyper's connection API over `async-net` sockets and
+//! `futures-rustls`, one connection per request, the request's timeout as a hard deadline,
+//! and every failure as its distinct [`TransportError`].
+//!
+//! The TLS configuration (web PKI, pinning, trust on first use) and the URL split come from
+//! `pos-blocking`'s executor-neutral [`tls`] and [`url`] modules.
+//!
+//! [`tls`]: pos_blocking::tls
+//! [`url`]: pos_blocking::url
+
+use core::time::Duration;
+
+use bytes::Bytes;
+use futures_rustls::TlsConnector;
+use http_body_util::{BodyExt, Full, Limited};
+use pos_blocking::http1::MAX_BODY;
+use pos_blocking::tls;
+use pos_blocking::url::Target;
+use pos_core::{Fingerprint, HttpRequest, HttpResponse, Method, TlsTrust, TransportError};
+use rustls::pki_types::ServerName;
+use smol::Timer;
+use smol::future::FutureExt as _;
+use smol::io::{AsyncRead, AsyncWrite};
+use smol::net::TcpStream;
+use smol_hyper::rt::FuturesIo;
+
+/// A response and, for HTTPS, the pin of the certificate the server presented.
+pub type Answered = (HttpResponse, Option<Fingerprint>);
+
+/// Sends one request and waits for its response until `timeout` has passed.
+///
+/// # Errors
+/// - [`TransportError::Connect`]: bad URL, name resolution or TCP connect failed or timed out
+///   (not sent);
+/// - [`TransportError::Tls`] / [`TransportError::CertificateMismatch`]: the handshake failed
+///   (not sent);
+/// - [`TransportError::Timeout`]: no complete response in time (may have been processed);
+/// - [`TransportError::Io`]: the connection broke after the request may have been sent.
+pub async fn send(
+    request: &HttpRequest,
+    timeout: Duration,
+    trust: &TlsTrust,
+) -> Result<Answered, TransportError> {
+    let mut deadline = Timer::after(timeout);
+    let target = Target::parse(&request.url).map_err(|e| TransportError::Connect(e.to_string()))?;
+    tracing::debug!(method = %request.method, host = %target.host, port = target.port,
+        path = %request.path(), "http request");
+    let tcp = connect(&target)
+        .or(expire(&mut deadline, || {
+            TransportError::Connect(format!("{}: timed out", target.authority()))
+        }))
+        .await?;
+    let wire = to_hyper(request, &target)?;
+    let result = if target.scheme.is_tls() {
+        let (stream, pin) = handshake(trust, &target, tcp)
+            .or(expire(&mut deadline, || {
+                TransportError::Tls("handshake timed out".into())
+            }))
+            .await?;
+        exchange(stream, wire, request.method)
+            .or(expire(&mut deadline, || TransportError::Timeout))
+            .await
+            .map(|r| (r, Some(pin)))
+    } else {
+        exchange(tcp, wire, request.method)
+            .or(expire(&mut deadline, || TransportError::Timeout))
+            .await
+            .map(|r| (r, None))
+    };
+    match &result {
+        Ok((resp, _)) => tracing::debug!(status = resp.status, "http response"),
+        Err(e) => tracing::debug!(error = %e, "http request failed"),
+    }
+    result
+}
+
+/// Opens a TCP connection to the target (any of its addresses), without a deadline of its
+/// own: callers race it against theirs.
+///
+/// # Errors
+/// [`TransportError::Connect`] when no address of the host accepts.
+pub async fn connect(target: &Target) -> Result<TcpStream, TransportError> {
+    let tcp = TcpStream::connect((target.host.as_str(), target.port))
+        .await
+        .map_err(|e| TransportError::Connect(format!("{}: {e}", target.authority())))?;
+    let _ = tcp.set_nodelay(true);
+    Ok(tcp)
+}
+
+/// Resolves with `error()` when the deadline timer fires; never otherwise.
+async fn expire<T>(
+    deadline: &mut Timer,
+    error: impl FnOnce() -> TransportError,
+) -> Result<T, TransportError> {
+    deadline.await;
+    Err(error())
+}
+
+async fn handshake(
+    trust: &TlsTrust,
+    target: &Target,
+    tcp: TcpStream,
+) -> Result<(futures_rustls::client::TlsStream<TcpStream>, Fingerprint), TransportError> {
+    let config = tls::client_config(trust)?;
+    let name = ServerName::try_from(target.host.clone())
+        .map_err(|e| TransportError::Tls(format!("server name {}: {e}", target.host)))?;
+    let stream = TlsConnector::from(config)
+        .connect(name, tcp)
+        .await
+        .map_err(|e| {
+            tls::classify_io_error(&e)
+                .unwrap_or_else(|| TransportError::Tls(format!("handshake: {e}")))
+        })?;
+    let pin = stream
+        .get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|certs| certs.first())
+        .ok_or_else(|| TransportError::Tls("no server certificate".into()))
+        .and_then(|c| tls::fingerprint(c))?;
+    Ok((stream, pin))
+}
+
+/// Builds hyper's request: origin-form target, the runtime's own `Host`, `Content-Length`
+/// and `Connection: close` (one connection per request) replacing any the machine set.
+fn to_hyper(
+    request: &HttpRequest,
+    target: &Target,
+) -> Result<http::Request<Full<Bytes>>, TransportError> {
+    let mut builder = http::Request::builder()
+        .method(request.method.as_str())
+        .uri(target.path_and_query.as_str())
+        .header(http::header::HOST, target.host_header());
+    for (name, value) in request.headers.iter() {
+        let reserved = ["host", "content-length", "connection", "transfer-encoding"]
+            .iter()
+            .any(|r| name.eq_ignore_ascii_case(r));
+        if !reserved {
+            builder = builder.header(name, value);
+        }
+    }
+    if !request.body.is_empty()
+        || matches!(request.method, Method::Post | Method::Put | Method::Patch)
+    {
+        builder = builder.header(http::header::CONTENT_LENGTH, request.body.len());
+    }
+    builder
+        .header(http::header::CONNECTION, "close")
+        .body(Full::new(Bytes::from(request.body.clone())))
+        .map_err(|e| TransportError::Connect(format!("invalid request: {e}")))
+}
+
+/// Writes the request and reads the whole response, driving hyper's connection alongside.
+async fn exchange<S>(
+    stream: S,
+    request: http::Request<Full<Bytes>>,
+    method: Method,
+) -> Result<HttpResponse, TransportError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(FuturesIo::new(stream))
+        .await
+        .map_err(|e| TransportError::Io(e.to_string()))?;
+    let talk = async move {
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| TransportError::Io(e.to_string()))?;
+        let (parts, body) = response.into_parts();
+        let body = if method == Method::Head {
+            Bytes::new()
+        } else {
+            Limited::new(body, MAX_BODY)
+                .collect()
+                .await
+                .map_err(|e| TransportError::Io(format!("response body: {e}")))?
+                .to_bytes()
+        };
+        HttpResponse::try_from(http::Response::from_parts(parts, body.to_vec()))
+            .map_err(|e| TransportError::Io(format!("malformed response: {e}")))
+    };
+    talk.or(drive(connection)).await
+}
+
+/// Runs hyper's connection; it only resolves on a connection error, which the request
+/// future reports too, so a clean end just waits for that future.
+async fn drive<S>(
+    connection: hyper::client::conn::http1::Connection<FuturesIo<S>, Full<Bytes>>,
+) -> Result<HttpResponse, TransportError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    if let Err(e) = connection.await {
+        return Err(TransportError::Io(e.to_string()));
+    }
+    std::future::pending().await
+}

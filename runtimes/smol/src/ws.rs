@@ -1,0 +1,156 @@
+//! The WebSocket client link: one task per connection owns the socket, forwards the frames
+//! the driver queues and reports everything it learns as [`Input`]s.
+
+use core::time::Duration;
+
+use async_tungstenite::WebSocketStream;
+use async_tungstenite::tungstenite::Message;
+use pos_blocking::url::{Scheme, Target};
+use pos_core::{Input, TransportError};
+use smol::Timer;
+use smol::channel::{Receiver, Sender};
+use smol::future::FutureExt as _;
+use smol::net::TcpStream;
+use smol::stream::StreamExt as _;
+
+use crate::driver::Wake;
+use crate::http_client;
+use crate::spawn::Spawner;
+
+/// A frame or command for the connection task.
+#[derive(Debug)]
+pub(crate) enum WsOut {
+    Text(String),
+    Binary(Vec<u8>),
+    Ping(Vec<u8>),
+    Close,
+}
+
+/// The driver's end of one connection.
+#[derive(Debug)]
+pub(crate) struct WsLink {
+    pub(crate) tx: Sender<WsOut>,
+}
+
+/// Opens a connection on a new task; everything it learns goes to `wake` tagged `generation`.
+pub(crate) fn spawn(
+    spawner: &Spawner,
+    url: String,
+    timeout: Duration,
+    generation: u64,
+    wake: Sender<Wake>,
+) -> WsLink {
+    let (tx, rx) = smol::channel::unbounded();
+    spawner
+        .spawn(async move { run(&url, timeout, generation, &wake, &rx).await })
+        .detach();
+    WsLink { tx }
+}
+
+async fn run(
+    url: &str,
+    timeout: Duration,
+    generation: u64,
+    wake: &Sender<Wake>,
+    rx: &Receiver<WsOut>,
+) {
+    let send = |input: Input| wake.try_send(Wake::input(Some(generation), input)).is_ok();
+    let opened = open(url)
+        .or(async {
+            Timer::after(timeout).await;
+            Err(TransportError::Timeout)
+        })
+        .await;
+    let mut ws = match opened {
+        Ok(ws) => ws,
+        Err(error) => {
+            tracing::debug!(%error, "websocket connect failed");
+            send(Input::ConnectFailed { error });
+            return;
+        }
+    };
+    tracing::debug!("websocket connected");
+    if !send(Input::Connected) {
+        return;
+    }
+    let reason = pump(&mut ws, rx, &send).await;
+    let _ = ws.get_ref().shutdown(std::net::Shutdown::Both);
+    tracing::debug!(%reason, "websocket closed");
+    send(Input::Disconnected { reason });
+}
+
+async fn open(url: &str) -> Result<WebSocketStream<TcpStream>, TransportError> {
+    let target = Target::parse(url).map_err(|e| TransportError::Connect(e.to_string()))?;
+    if target.scheme != Scheme::Ws {
+        return Err(TransportError::Connect(format!(
+            "only ws:// is supported, not {url:?}"
+        )));
+    }
+    let tcp = http_client::connect(&target).await?;
+    // tungstenite checks the status code, Upgrade, Connection and Sec-WebSocket-Accept, and
+    // ignores the reason phrase: CodePay's "101 Web Socket Protocol Handshake" passes.
+    async_tungstenite::client_async(url, tcp)
+        .await
+        .map(|(ws, _response)| ws)
+        .map_err(|e| TransportError::Io(format!("handshake: {e}")))
+}
+
+/// What the pump woke up for.
+enum Turn {
+    Out(Option<WsOut>),
+    In(Option<Result<Message, async_tungstenite::tungstenite::Error>>),
+}
+
+/// Moves frames both ways until the link ends; returns why it ended.
+async fn pump(
+    ws: &mut WebSocketStream<TcpStream>,
+    rx: &Receiver<WsOut>,
+    deliver: &(dyn Fn(Input) -> bool + Sync),
+) -> String {
+    loop {
+        // Both futures are cancel-safe: a channel message or a frame is only taken when the
+        // future completes.
+        let turn = async { Turn::Out(rx.recv().await.ok()) }
+            .or(async { Turn::In(ws.next().await) })
+            .await;
+        let input = match turn {
+            Turn::Out(out) => {
+                let frame = match out {
+                    Some(WsOut::Text(t)) => Message::Text(t.into()),
+                    Some(WsOut::Binary(b)) => Message::Binary(b.into()),
+                    Some(WsOut::Ping(p)) => Message::Ping(p.into()),
+                    Some(WsOut::Close) => {
+                        let _ = ws.close(None).await;
+                        return "closed by the POS".into();
+                    }
+                    None => {
+                        let _ = ws.close(None).await;
+                        return "driver gone".into();
+                    }
+                };
+                if let Err(e) = ws.send(frame).await {
+                    return format!("send failed: {e}");
+                }
+                continue;
+            }
+            Turn::In(None) => return "closed by the peer".into(),
+            Turn::In(Some(Err(e))) => return e.to_string(),
+            Turn::In(Some(Ok(message))) => match message {
+                Message::Text(t) => Input::Text(t.as_str().to_owned()),
+                Message::Binary(b) => Input::Binary(b.to_vec()),
+                Message::Pong(p) => Input::Pong(p.to_vec()),
+                Message::Close(frame) => {
+                    return frame.map_or_else(
+                        || "closed by the peer".into(),
+                        |f| format!("closed by the peer: {} {}", f.code, f.reason),
+                    );
+                }
+                // tungstenite queues the pong itself; it goes out with the next write.
+                Message::Ping(_) | Message::Frame(_) => continue,
+            },
+        };
+        if !deliver(input) {
+            return "driver gone".into();
+        }
+    }
+}

@@ -191,7 +191,8 @@ impl<M: Machine> Driver<M> {
         self.drain()
     }
 
-    /// Returns the next event, waiting at most `max_wait` for one while the machine works.
+    /// Returns the next event, waiting at most `max_wait` (machine time: see [`Clock`]) for one
+    /// while the machine works.
     ///
     /// # Errors
     /// [`DriverError::Persist`] when the journal fails: nothing more is sent.
@@ -206,6 +207,32 @@ impl<M: Machine> Driver<M> {
             if self.ready.is_empty() && self.clock.now() >= until {
                 return Ok(None);
             }
+        }
+    }
+
+    /// Lets the machine work until `ready` holds for it or `max_wait` has passed, e.g. until
+    /// a WebSocket machine is connected. Events on the way stay queued for
+    /// [`Driver::next_event_within`] and [`Driver::finish`].
+    ///
+    /// Returns whether `ready` held.
+    ///
+    /// # Errors
+    /// [`DriverError::Persist`] when the journal fails.
+    pub fn wait_until(
+        &mut self,
+        max_wait: Duration,
+        mut ready: impl FnMut(&M) -> bool,
+    ) -> Result<bool, DriverError> {
+        let until = self.clock.now() + max_wait;
+        loop {
+            self.check_journal()?;
+            if ready(&self.machine) {
+                return Ok(true);
+            }
+            if self.clock.now() >= until {
+                return Ok(false);
+            }
+            self.step(until)?;
         }
     }
 

@@ -15,17 +15,27 @@
 //! 4. the driver waits on one channel until the next input or the machine's `poll_timeout`,
 //!    on a clock that keeps counting across system suspend ([`Clock`]). Nothing can hang.
 //!
-//! # A sale, Paynt (HTTPS, pinned self-signed certificate)
+//! Waits (`next_event_within`, `finish_within`, `wait_until`) are in machine time, which is
+//! real time on [`Clock::start`] and `speed` × real time on [`Clock::start_scaled`].
+//!
+//! # A sale with each vendor
+//!
+//! Only the machine's constructor differs; the driver, the journal and the outcome are the
+//! same. Each sale journals to `journal.jsonl` before any money request leaves; after a crash,
+//! [`JsonLinesSink::unfinished`] gives the records to [`Driver::resume`].
+//!
+//! **Paynt** — HTTPS to a PAX terminal on the LAN, its self-signed certificate pinned by
+//! public key (pair first with `Operation::Pair { code }` to learn the token and the pin):
 //!
 //! ```no_run
 //! use pos_blocking::{Clock, Driver, JsonLinesSink, os_ids};
-//! use pos_core::{Answer, Currency, Event, Fingerprint, Money, Operation, Secret};
+//! use pos_core::{Answer, Currency, Event, Fingerprint, Money, Operation};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let clock = Clock::start();
 //! let config = paynt_proto::Config {
 //!     host: "192.0.2.10".into(),
-//!     token: Some(Secret::new("5820337719046612".into())),
+//!     token: Some("5820337719046612".into()),
 //!     pinned_fingerprint: Some(Fingerprint::parse(&"ab".repeat(32))?),
 //!     ..paynt_proto::Config::default()
 //! };
@@ -41,21 +51,94 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The other vendors are driven the same way; only the machine's constructor differs:
-//! `CodepayMachine::new(config, ids, wall)` (WebSocket: the driver opens the connection the
-//! machine asks for), `ConnectMachine::new(..)` (HTTPS with web PKI), and
-//! `InterpayMachine::new(..)`, whose results arrive as callbacks: bind a
-//! [`CallbackListener`], put [`CallbackListener::url_for`] in the machine's configuration,
-//! and attach the route with [`Driver::with_callbacks`]:
+//! **CodePay** — a WebSocket to the terminal; the machine asks for the connection itself when
+//! it is built, so wait for the link before starting:
 //!
 //! ```no_run
-//! # use pos_blocking::*;
-//! # fn demo<M: pos_core::Machine>(make: impl FnOnce(String) -> M) -> Result<(), Box<dyn std::error::Error>> {
-//! let listener = CallbackListener::bind("0.0.0.0:8443".parse()?, Some("https://pos.example.net/".into()))?;
-//! let machine = make(listener.url_for("till-1/")); // the machine's callback base
-//! let driver = Driver::new(machine, Clock::start()).with_callbacks(listener.route("till-1/"));
+//! use std::time::Duration;
+//! use pos_blocking::{Clock, Driver, JsonLinesSink, os_ids};
+//! use pos_core::{Currency, Money, Operation};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let clock = Clock::start();
+//! let config = codepay_proto::Config::new("192.168.1.40", "wz0123456789abcdef");
+//! let machine = codepay_proto::CodepayMachine::new(config, os_ids()?, clock.wall())?;
+//! let mut driver = Driver::new(machine, clock).with_sink(JsonLinesSink::open("journal.jsonl")?);
+//! driver.wait_until(Duration::from_secs(10), |m| m.is_connected())?;
+//! let amount = Money::parse_major("12.50", Currency::USD)?;
+//! let txn = driver.start(Operation::Sale { amount, tip: None, cashback: None, reference: None })?;
+//! let outcome = driver.finish(txn, |_| None)?;
+//! println!("{:?}", outcome.class());
 //! # Ok(()) }
 //! ```
+//!
+//! **InterPay** — HTTPS to the cloud gateway; the result arrives later as a callback, so bind
+//! a [`CallbackListener`] (its public base is where the gateway reaches it), give the machine
+//! a callback base below it and attach the matching route:
+//!
+//! ```no_run
+//! use pos_blocking::{CallbackListener, Clock, Driver, JsonLinesSink, os_ids};
+//! use pos_core::{Currency, Money, Operation};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let listener = CallbackListener::bind(
+//!     "0.0.0.0:8443".parse()?,
+//!     Some("https://pos.example.net/ipcb/".into()),
+//! )?;
+//! let clock = Clock::start();
+//! let config = interpay_proto::Config {
+//!     endpoints: interpay_proto::Endpoints {
+//!         primary: "https://gw-a.interpay.example/api".into(),
+//!         secondary: Some("https://gw-b.interpay.example/api".into()),
+//!     },
+//!     termid: "QK7R2M4P".into(),
+//!     pass: "example-pass".into(),
+//!     deviceid: "FRONTDESK-2".into(),
+//!     callback_base: listener.url_for("till-1/"),
+//!     ..interpay_proto::Config::default()
+//! };
+//! let machine = interpay_proto::InterpayMachine::new(config, os_ids()?, clock.wall())?;
+//! let mut driver = Driver::new(machine, clock)
+//!     .with_sink(JsonLinesSink::open("journal.jsonl")?)
+//!     .with_callbacks(listener.route("till-1/"));
+//! let amount = Money::parse_major("42.75", Currency::CAD)?;
+//! let txn = driver.start(Operation::Sale { amount, tip: None, cashback: None, reference: None })?;
+//! let outcome = driver.finish(txn, |_| None)?;
+//! println!("{:?}", outcome.class());
+//! # Ok(()) }
+//! ```
+//!
+//! **Connect** — HTTPS to the Paymentsense cloud with Basic auth; the terminal may ask the
+//! POS to check the cardholder's signature:
+//!
+//! ```no_run
+//! use pos_blocking::{Clock, Driver, JsonLinesSink, os_ids};
+//! use pos_core::{Answer, Currency, Event, Money, Operation, Question};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let clock = Clock::start();
+//! let config = connect_proto::Config {
+//!     host: connect_proto::Host::Live { account: "my-shop".into() },
+//!     api_key: "the-site-api-key".into(),
+//!     tid: "40917263".into(),
+//!     ..connect_proto::Config::default()
+//! };
+//! let machine = connect_proto::ConnectMachine::new(config, os_ids()?, clock.wall())?;
+//! let mut driver = Driver::new(machine, clock).with_sink(JsonLinesSink::open("journal.jsonl")?);
+//! let amount = Money::parse_major("12.50", Currency::GBP)?;
+//! let txn = driver.start(Operation::Sale { amount, tip: None, cashback: None, reference: None })?;
+//! let outcome = driver.finish(txn, |event| match event {
+//!     Event::Question { question: Question::SignatureCheck { .. }, .. } => {
+//!         Some(Answer::Signature { accepted: true }) // after the clerk compared it
+//!     }
+//!     _ => None,
+//! })?;
+//! println!("{:?}", outcome.class());
+//! # Ok(()) }
+//! ```
+//!
+//! A cancel from another thread (a "Cancel" button while this one waits in `finish`) goes
+//! through [`Driver::handle`].
 //!
 //! # Shared with the async runtimes
 //!

@@ -204,6 +204,13 @@ impl<S: Simulator + Send + 'static> SimServer<S> {
         lock(&self.shared.kill_on).push(pattern.to_owned());
     }
 
+    /// Returns how many [`SimServer::kill_on`] patterns have not fired yet, so a test can
+    /// prove its kill happened.
+    #[must_use]
+    pub fn pending_kills(&self) -> usize {
+        lock(&self.shared.kill_on).len()
+    }
+
     /// Stops the threads and closes every connection.
     pub fn shutdown(mut self) {
         self.stop();

@@ -72,7 +72,8 @@ impl Settings {
             }
         }
         for (key, value) in env_overrides(vendor) {
-            set(&mut table, &key, &value)?;
+            let label = format!("POS_{}_{}", vendor.name(), key).to_ascii_uppercase();
+            set(&mut table, &key, &value, &label)?;
         }
         for item in &common.overrides {
             let (key, value) = item
@@ -85,7 +86,7 @@ impl Settings {
                     "--set {key}: keys start with the vendor, e.g. {prefix}host"
                 )));
             };
-            set(&mut table, key, value)?;
+            set(&mut table, key, value, &format!("{prefix}{key}"))?;
         }
         Ok(Self {
             vendor,
@@ -179,8 +180,8 @@ fn env_overrides(vendor: Vendor) -> Vec<(String, String)> {
 /// Sets a dotted key. The value keeps the type of what is already there (a digit string for a
 /// string field stays a string); a new key is a string unless it is `true`/`false` or an
 /// inline TOML array, table or quoted string.
-fn set(table: &mut Table, key: &str, raw: &str) -> Result<(), CliError> {
-    let bad = || CliError::usage(format!("bad configuration key {key:?}"));
+fn set(table: &mut Table, key: &str, raw: &str, label: &str) -> Result<(), CliError> {
+    let bad = || CliError::usage(format!("bad configuration key {label:?}"));
     let mut parts = key.split('.').peekable();
     let mut current = table;
     while let Some(part) = parts.next() {
@@ -189,7 +190,7 @@ fn set(table: &mut Table, key: &str, raw: &str) -> Result<(), CliError> {
         }
         if parts.peek().is_none() {
             let value = typed(current.get(part), raw)
-                .ok_or_else(|| CliError::usage(format!("{key}: {raw:?} is not a valid value")))?;
+                .ok_or_else(|| CliError::usage(format!("{label}: {raw:?} is not a valid value")))?;
             current.insert(part.to_owned(), value);
             return Ok(());
         }
@@ -254,18 +255,18 @@ mod tests {
         let mut t: Table = "tid = \"1\"\nport = 1\nflag = false\n[timers]\nsecs = 2"
             .parse()
             .unwrap();
-        set(&mut t, "tid", "40917263").unwrap();
-        set(&mut t, "port", "8443").unwrap();
-        set(&mut t, "flag", "true").unwrap();
-        set(&mut t, "timers.secs", "5").unwrap();
-        set(&mut t, "token", "0123").unwrap();
+        set(&mut t, "tid", "40917263", "k").unwrap();
+        set(&mut t, "port", "8443", "k").unwrap();
+        set(&mut t, "flag", "true", "k").unwrap();
+        set(&mut t, "timers.secs", "5", "k").unwrap();
+        set(&mut t, "token", "0123", "k").unwrap();
         assert_eq!(t["tid"].as_str(), Some("40917263"));
         assert_eq!(t["port"].as_integer(), Some(8443));
         assert_eq!(t["flag"].as_bool(), Some(true));
         assert_eq!(t["timers"]["secs"].as_integer(), Some(5));
         assert_eq!(t["token"].as_str(), Some("0123"));
-        assert!(set(&mut t, "port", "eighty").is_err());
-        assert!(set(&mut t, "tid.x", "1").is_err());
+        assert!(set(&mut t, "port", "eighty", "k").is_err());
+        assert!(set(&mut t, "tid.x", "1", "k").is_err());
     }
 
     #[test]

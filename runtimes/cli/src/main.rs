@@ -30,12 +30,14 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let exit = match e.kind() {
-                clap::error::ErrorKind::DisplayHelp
-                | clap::error::ErrorKind::DisplayVersion
-                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Exit::Ok,
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    Exit::Ok
+                }
                 _ => Exit::Usage,
             };
-            if exit == Exit::Ok {
+            if exit == Exit::Ok
+                || e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            {
                 let _ = e.print();
             } else {
                 eprintln!(
@@ -61,8 +63,19 @@ fn main() -> ExitCode {
     }
 }
 
-/// Returns clap's message without the `error: ` prefix and usage lines.
+/// Returns clap's message on one line, without the `error: ` prefix and the usage lines.
 fn first_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("invalid arguments");
-    line.trim_start_matches("error: ").to_owned()
+    let parts: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:"))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let line = parts.join(" ");
+    let line = line.trim_start_matches("error: ");
+    if line.is_empty() {
+        "invalid arguments".to_owned()
+    } else {
+        line.to_owned()
+    }
 }

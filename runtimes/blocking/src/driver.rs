@@ -17,11 +17,11 @@ use crate::http_client;
 use crate::persist::{MemorySink, PersistSink};
 use crate::ws::{self, WsLink, WsOut};
 
-/// The longest single wait when the machine has no timer: keeps a wait responsive to the
-/// caller's own deadline.
 /// The shortest real transport timeout on a scaled clock.
 const MIN_REAL_TIMEOUT: Duration = Duration::from_millis(500);
 
+/// The longest single wait (machine time) when the machine has no timer: keeps a wait
+/// responsive to the caller's own deadline.
 const IDLE_WAIT: Duration = Duration::from_millis(250);
 
 /// Drives one machine: performs its transmits on real sockets, feeds the results back,

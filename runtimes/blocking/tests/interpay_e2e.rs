@@ -43,6 +43,7 @@ fn a_start_reply_killed_by_the_gateway_is_settled_by_the_callback() {
 fn tills_share_one_listener_by_path() {
     let sim = server(2);
     let listener = listener();
+    let real_time = pos_blocking::Clock::start();
     let threads: Vec<_> = [(0, 1000), (1, 1251)]
         .into_iter()
         .map(|(n, minor)| {
@@ -54,5 +55,10 @@ fn tills_share_one_listener_by_path() {
         let (minor, outcome) = t.join().unwrap();
         let expected = Scenario::from_minor_units(minor).expected().unwrap();
         assert_eq!(outcome.class(), expected, "{minor}: {outcome:?}");
+        common::agrees_with_truth("interpay", &outcome, &sim);
     }
+    // Recovery would only start after the 300 s callback deadline (15 s here): the results
+    // came by callback.
+    let took = real_time.now().as_millis();
+    assert!(took < 10_000, "took {took} ms");
 }

@@ -63,12 +63,16 @@ fn a_failing_journal_sends_no_sale() {
     let mut d = driver(&sim, sim.fingerprint().unwrap()).with_sink(FailingSink);
     let err = d.start(sale(1000)).unwrap_err();
     assert!(matches!(err, DriverError::Persist { .. }), "{err}");
-    // Give a wrongly sent request every chance to arrive.
-    let _ = d.next_event_within(common::real(1));
+    // The driver keeps refusing to go on while the journal fails.
+    assert!(matches!(
+        d.next_event_within(common::real(1)),
+        Err(DriverError::Persist { .. })
+    ));
     assert!(matches!(
         d.retry_persist(),
         Err(DriverError::Persist { .. })
     ));
+    // Give a wrongly sent request every chance to arrive.
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(money_requests(&sim), 0);
 }

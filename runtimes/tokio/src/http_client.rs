@@ -1,0 +1,119 @@
+//! The HTTP client: hyper 1 over tokio sockets and tokio-rustls, one connection per request,
+//! with the request's timeout as a hard deadline and every failure as its distinct
+//! [`TransportError`].
+
+use core::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use pos_blocking::http1::MAX_BODY;
+use pos_blocking::url::Target;
+use pos_core::{Fingerprint, Headers, HttpRequest, HttpResponse, Method, TlsTrust, TransportError};
+
+use crate::connect;
+
+/// A response and, for HTTPS, the fingerprint of the certificate the server presented.
+pub type Answered = (HttpResponse, Option<Fingerprint>);
+
+/// Headers the client sets itself; a machine's own values for them are ignored.
+const OWN_HEADERS: [&str; 4] = ["host", "content-length", "connection", "transfer-encoding"];
+
+/// Sends one request and waits for its whole response until `timeout` has passed.
+///
+/// # Errors
+/// - [`TransportError::Connect`]: bad URL, name resolution or TCP connect failed (not sent);
+/// - [`TransportError::Tls`] / [`TransportError::CertificateMismatch`]: the handshake failed
+///   (not sent);
+/// - [`TransportError::Timeout`]: no complete response in time (may have been processed);
+/// - [`TransportError::Io`]: the connection broke after the request may have been sent.
+pub async fn send(
+    request: &HttpRequest,
+    timeout: Duration,
+    trust: &TlsTrust,
+) -> Result<Answered, TransportError> {
+    let target = Target::parse(&request.url).map_err(|e| TransportError::Connect(e.to_string()))?;
+    tracing::debug!(method = %request.method, host = %target.host, port = target.port, path = %request.path(), "http request");
+    let deadline = tokio::time::Instant::now() + timeout;
+    let (stream, fingerprint) = connect::open(&target, trust, timeout).await?;
+    let wire = to_hyper(request, &target)?;
+    let exchange = async {
+        let io = hyper_util::rt::TokioIo::new(stream);
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(io)
+            .await
+            .map_err(|e| TransportError::Io(format!("handshake: {e}")))?;
+        // The connection future moves the bytes; it ends when the server closes or the
+        // sender is dropped.
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        let response = sender
+            .send_request(wire)
+            .await
+            .map_err(|e| TransportError::Io(e.to_string()))?;
+        from_hyper(response).await
+    };
+    let result = tokio::time::timeout_at(deadline, exchange)
+        .await
+        .unwrap_or(Err(TransportError::Timeout))
+        .map(|response| (response, fingerprint));
+    match &result {
+        Ok((response, _)) => tracing::debug!(status = response.status, "http response"),
+        Err(error) => tracing::debug!(%error, "http request failed"),
+    }
+    result
+}
+
+/// Builds the hyper request: origin-form target, our own `Host` and `Content-Length`, the
+/// machine's other headers (a value that is not a valid header is dropped, never sent raw).
+fn to_hyper(
+    request: &HttpRequest,
+    target: &Target,
+) -> Result<http::Request<Full<Bytes>>, TransportError> {
+    let mut builder = http::Request::builder()
+        .method(request.method.as_str())
+        .uri(target.path_and_query.as_str())
+        .header(http::header::HOST, target.host_header());
+    for (name, value) in request.headers.iter() {
+        if OWN_HEADERS.iter().any(|own| name.eq_ignore_ascii_case(own)) {
+            continue;
+        }
+        match (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(value),
+        ) {
+            (Ok(name), Ok(value)) => builder = builder.header(name, value),
+            _ => tracing::warn!(header = %name, "header not valid on the wire: dropped"),
+        }
+    }
+    let needs_length = !request.body.is_empty()
+        || matches!(request.method, Method::Post | Method::Put | Method::Patch);
+    if needs_length {
+        builder = builder.header(http::header::CONTENT_LENGTH, request.body.len());
+    }
+    builder
+        .body(Full::new(Bytes::from(request.body.clone())))
+        .map_err(|e| TransportError::Connect(format!("request not encodable: {e}")))
+}
+
+async fn from_hyper(
+    response: http::Response<hyper::body::Incoming>,
+) -> Result<HttpResponse, TransportError> {
+    let (parts, body) = response.into_parts();
+    let body = Limited::new(body, MAX_BODY)
+        .collect()
+        .await
+        .map_err(|e| TransportError::Io(format!("response body: {e}")))?
+        .to_bytes();
+    let mut headers = Headers::new();
+    for (name, value) in &parts.headers {
+        headers.push(
+            name.as_str(),
+            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        );
+    }
+    Ok(HttpResponse {
+        status: parts.status.as_u16(),
+        headers,
+        body: body.to_vec(),
+    })
+}

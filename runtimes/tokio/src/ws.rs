@@ -1,0 +1,132 @@
+//! The WebSocket client link: one task per connection (tokio-tungstenite) sends what the
+//! driver queued and reports everything it receives as [`Input`]s.
+
+use core::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use pos_blocking::url::{Scheme, Target};
+use pos_core::{Input, TlsTrust, TransportError};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::{self, Message};
+
+use crate::connect::{self, Stream};
+use crate::driver::Wake;
+
+/// A frame or command for the connection task.
+#[derive(Debug)]
+pub(crate) enum WsOut {
+    Text(String),
+    Binary(Vec<u8>),
+    Ping(Vec<u8>),
+    Close,
+}
+
+/// Opens a connection in a task of `tasks`; everything it learns goes to `wake` tagged
+/// `generation`. Returns the queue of frames to send.
+pub(crate) fn spawn(
+    url: String,
+    timeout: Duration,
+    generation: u64,
+    wake: &UnboundedSender<Wake>,
+    tasks: &mut tokio::task::JoinSet<()>,
+) -> UnboundedSender<WsOut> {
+    let (tx, rx) = unbounded_channel();
+    let wake = wake.clone();
+    tasks.spawn(async move { run(&url, timeout, generation, &wake, rx).await });
+    tx
+}
+
+async fn run(
+    url: &str,
+    timeout: Duration,
+    generation: u64,
+    wake: &UnboundedSender<Wake>,
+    mut rx: UnboundedReceiver<WsOut>,
+) {
+    let send = |input: Input| wake.send(Wake::input(Some(generation), input)).is_ok();
+    let mut ws = match open(url, timeout).await {
+        Ok(ws) => ws,
+        Err(error) => {
+            tracing::debug!(%error, "websocket connect failed");
+            send(Input::ConnectFailed { error });
+            return;
+        }
+    };
+    tracing::debug!("websocket connected");
+    if !send(Input::Connected) {
+        return;
+    }
+    let reason = pump(&mut ws, &mut rx, &send).await;
+    tracing::debug!(%reason, "websocket closed");
+    send(Input::Disconnected { reason });
+}
+
+async fn open(url: &str, timeout: Duration) -> Result<WebSocketStream<Stream>, TransportError> {
+    let target = Target::parse(url).map_err(|e| TransportError::Connect(e.to_string()))?;
+    if !matches!(target.scheme, Scheme::Ws | Scheme::Wss) {
+        return Err(TransportError::Connect(format!(
+            "not a WebSocket URL: {url:?}"
+        )));
+    }
+    let (stream, _) = connect::open(&target, &TlsTrust::WebPki, timeout).await?;
+    // tungstenite checks the status code, Upgrade, Connection and Sec-WebSocket-Accept, and
+    // ignores the reason phrase: CodePay's "101 Web Socket Protocol Handshake" passes.
+    match tokio::time::timeout(timeout, tokio_tungstenite::client_async(url, stream)).await {
+        Ok(Ok((ws, _response))) => Ok(ws),
+        Ok(Err(e)) => Err(TransportError::Connect(format!("handshake: {e}"))),
+        Err(_) => Err(TransportError::Timeout),
+    }
+}
+
+/// Moves frames both ways until the link ends; returns why it ended.
+async fn pump(
+    ws: &mut WebSocketStream<Stream>,
+    rx: &mut UnboundedReceiver<WsOut>,
+    deliver: &(dyn Fn(Input) -> bool + Sync),
+) -> String {
+    loop {
+        tokio::select! {
+            out = rx.recv() => {
+                let frame = match out {
+                    Some(WsOut::Text(t)) => Message::Text(t.into()),
+                    Some(WsOut::Binary(b)) => Message::Binary(b.into()),
+                    Some(WsOut::Ping(p)) => Message::Ping(p.into()),
+                    Some(WsOut::Close) => {
+                        let _ = ws.close(None).await;
+                        return "closed by the POS".into();
+                    }
+                    None => {
+                        let _ = ws.close(None).await;
+                        return "driver gone".into();
+                    }
+                };
+                if let Err(e) = ws.send(frame).await {
+                    return format!("send failed: {e}");
+                }
+            }
+            received = ws.next() => {
+                let input = match received {
+                    Some(Ok(Message::Text(t))) => Input::Text(t.as_str().to_owned()),
+                    Some(Ok(Message::Binary(b))) => Input::Binary(b.to_vec()),
+                    Some(Ok(Message::Pong(p))) => Input::Pong(p.to_vec()),
+                    Some(Ok(Message::Close(frame))) => {
+                        return frame.map_or_else(
+                            || "closed by the peer".into(),
+                            |f| format!("closed by the peer: {} {}", f.code, f.reason),
+                        );
+                    }
+                    // tungstenite queues the pong itself.
+                    Some(Ok(Message::Ping(_) | Message::Frame(_))) => continue,
+                    Some(Err(tungstenite::Error::ConnectionClosed)) | None => {
+                        return "closed".into();
+                    }
+                    Some(Err(e)) => return e.to_string(),
+                };
+                if !deliver(input) {
+                    return "driver gone".into();
+                }
+            }
+        }
+    }
+}

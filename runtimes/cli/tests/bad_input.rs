@@ -1,5 +1,10 @@
 //! Bad input gives one line on stderr and the usage exit code (2), never a panic or a hang.
-#![allow(clippy::unwrap_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
 
 mod common;
 

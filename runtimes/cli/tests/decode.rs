@@ -1,5 +1,10 @@
 //! `pos decode`: each vendor's captured messages to JSON; garbage to one line and exit 2.
-#![allow(clippy::unwrap_used, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
 
 mod common;
 

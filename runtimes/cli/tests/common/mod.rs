@@ -1,6 +1,13 @@
 //! Helpers shared by the binary's tests: a `pos` command in a private directory, with a
 //! timeout so nothing can hang, and simulator servers to point it at.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    unreachable_pub
+)]
 
 use std::path::PathBuf;
 use std::time::Duration;

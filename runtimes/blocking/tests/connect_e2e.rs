@@ -58,3 +58,22 @@ fn a_wrong_api_key_is_rejected_without_a_transaction() {
     assert_eq!(outcome.class(), OutcomeClass::Rejected, "{outcome:?}");
     assert_eq!(money_requests(&sim), 0);
 }
+
+#[test]
+fn a_cancel_from_another_thread_reaches_the_terminal_while_the_driver_waits() {
+    let sim = server(0);
+    let mut d = driver(&sim, TID);
+    // The slow customer leaves a minute before the card: room for the clerk's cancel.
+    let txn = d
+        .start(sale(common::minor_of(Scenario::SlowCustomer)))
+        .unwrap();
+    let handle = d.handle();
+    let clerk = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        handle.cancel(txn, std::time::Duration::from_secs(5))
+    });
+    let outcome = common::finish(&mut d, txn, LIMIT);
+    clerk.join().unwrap().unwrap();
+    assert_eq!(outcome.class(), OutcomeClass::Cancelled, "{outcome:?}");
+    common::agrees_with_truth("connect", &outcome, &sim);
+}

@@ -230,7 +230,7 @@ async fn dispatch(request: HttpRequest, shared: &Shared) -> HttpResponse {
             .map(|(_, tx)| tx.clone())
     });
     let Some(route) = route else {
-        tracing::debug!(%path, "callback for no route");
+        tracing::debug!("callback for no route");
         return HttpResponse::new(404);
     };
     let id = CallbackId(shared.next_id.fetch_add(1, Ordering::SeqCst));

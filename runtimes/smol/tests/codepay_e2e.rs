@@ -1,7 +1,13 @@
 //! CodePay end to end on smol: the real machine against its simulator served over WebSocket
 //! on loopback, the server answering `101 Web Socket Protocol Handshake` as the terminal
 //! does. Both clocks run at [`common::SPEED`]: the lost-result recovery (180 s) takes 9 s.
-#![allow(missing_docs, clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

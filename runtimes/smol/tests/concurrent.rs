@@ -3,7 +3,13 @@
 //! included, across the four simulators (50 Paynt terminals over HTTPS, 50 CodePay terminals
 //! over WebSocket, one InterPay gateway with 50 lanes calling back one shared listener, one
 //! Connect cloud with 50 terminals).
-#![allow(missing_docs, clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

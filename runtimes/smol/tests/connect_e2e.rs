@@ -1,6 +1,12 @@
 //! Connect end to end on smol: the real machine against its cloud simulator over HTTP on
 //! loopback, with Basic auth on every request, polling at [`common::SPEED`] times real time.
-#![allow(missing_docs, clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

@@ -2,7 +2,13 @@
 //! loopback; results come back as callbacks the server delivers with a real HTTP client to
 //! the smol [`pos_smol::CallbackListener`]. At [`common::SPEED`] the callback deadline
 //! (300 s) before recovery takes 15 s.
-#![allow(missing_docs, clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

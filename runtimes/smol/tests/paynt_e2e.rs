@@ -1,6 +1,12 @@
 //! Paynt end to end on smol: the real machine against its simulator served over HTTPS on
 //! loopback, pinned to the public key of the certificate the server generated at start.
-#![allow(missing_docs, clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

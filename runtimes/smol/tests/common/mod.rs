@@ -8,7 +8,8 @@
     missing_docs,
     clippy::panic,
     clippy::unwrap_used,
-    clippy::expect_used
+    clippy::expect_used,
+    clippy::indexing_slicing
 )]
 
 pub mod codepay;

@@ -100,6 +100,18 @@ impl CallbackListener {
         routes.len()
     }
 
+    /// Returns how many callbacks were handed to a driver so far.
+    #[must_use]
+    pub fn delivered(&self) -> u64 {
+        self.shared.delivered.load(Ordering::SeqCst)
+    }
+
+    /// Returns how many callbacks no attached driver accepted (answered `404`).
+    #[must_use]
+    pub fn unrouted(&self) -> u64 {
+        self.shared.unrouted.load(Ordering::SeqCst)
+    }
+
     pub(crate) fn machine_route(
         &self,
         accepts: Arc<dyn Fn(&HttpRequest) -> bool + Send + Sync>,
@@ -192,6 +204,8 @@ struct Route {
 #[derive(Default)]
 struct Shared {
     next_id: AtomicU64,
+    delivered: AtomicU64,
+    unrouted: AtomicU64,
     routes: Mutex<Vec<Route>>,
     pending: Mutex<BTreeMap<u64, oneshot::Sender<HttpResponse>>>,
 }
@@ -300,6 +314,7 @@ async fn dispatch(request: HttpRequest, shared: &Shared) -> HttpResponse {
     };
     let Some(wake) = wake else {
         tracing::debug!(path = %request.path(), "callback for no route");
+        shared.unrouted.fetch_add(1, Ordering::SeqCst);
         return HttpResponse::new(404);
     };
     let id = CallbackId(shared.next_id.fetch_add(1, Ordering::SeqCst));
@@ -313,6 +328,7 @@ async fn dispatch(request: HttpRequest, shared: &Shared) -> HttpResponse {
         lock(&shared.pending).remove(&id.0);
         return HttpResponse::new(503);
     }
+    shared.delivered.fetch_add(1, Ordering::SeqCst);
     let response = tokio::time::timeout(REPLY_TIMEOUT, rx).await;
     lock(&shared.pending).remove(&id.0);
     match response {

@@ -118,4 +118,10 @@ async fn interpay_every_shared_scenario_through_one_listener() {
     while let Some(done) = tasks.join_next().await {
         done.unwrap();
     }
+    // Every session that reached the card flow got its result as a callback on the listener.
+    assert!(
+        listener.delivered() >= 5,
+        "{} callbacks",
+        listener.delivered()
+    );
 }

@@ -17,16 +17,7 @@ fn corpus(folder: &str) -> PathBuf {
 }
 
 fn replay(folder: &str, body: fn(&[u8])) {
-    let dir = corpus(folder);
-    let mut count = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            body(&std::fs::read(&path).unwrap());
-            count += 1;
-        }
-    }
-    assert!(count > 0, "no seeds in {}", dir.display());
+    pos_core::testing::replay_corpus(env!("CARGO_MANIFEST_DIR"), folder, body);
 }
 
 #[test]

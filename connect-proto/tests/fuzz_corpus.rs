@@ -2,21 +2,8 @@
 //! Replays every committed fuzz seed through its body, so CI runs the corpora.
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
-
 fn replay(folder: &str, body: fn(&[u8])) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz/corpus")
-        .join(folder);
-    let mut n = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            body(&std::fs::read(&path).unwrap());
-            n += 1;
-        }
-    }
-    assert!(n > 0, "no seeds in {}", dir.display());
+    pos_core::testing::replay_corpus(env!("CARGO_MANIFEST_DIR"), folder, body);
 }
 
 #[test]

@@ -175,43 +175,7 @@ pub fn decode_body(content_type: Option<&str>, bytes: &[u8]) -> Result<Fields, C
     }
 }
 
-/// Percent-encodes every byte outside RFC 3986 unreserved characters.
-#[must_use]
-pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
-
-/// Percent-decodes as UTF-8; invalid escapes are kept literally, invalid UTF-8 is replaced.
-#[must_use]
-pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| core::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(v) = hex {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+pub use pos_core::http::{percent_decode, percent_encode};
 
 /// Splits top-level tag/value fields, unescaping `&&` outside groups.
 fn split_tag_value(text: &str) -> Vec<String> {

@@ -2,19 +2,9 @@
 //! Replays every committed fuzz corpus file through its body.
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
-
 fn replay(body: &str, f: fn(&[u8])) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz/corpus")
-        .join(format!("interpay_{body}"));
-    let mut n = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        f(&std::fs::read(&path).unwrap());
-        n += 1;
-    }
-    assert!(n > 0, "no seeds in {}", dir.display());
+    let folder = format!("interpay_{body}");
+    pos_core::testing::replay_corpus(env!("CARGO_MANIFEST_DIR"), &folder, f);
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! Identifier rules (spec §9): terminal UTIs, POS UTIs, references, serials, tokens.
 
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
@@ -91,43 +90,7 @@ pub fn check_pairing_code(code: &str) -> Result<(), IdError> {
     check_charset(code.trim(), 64, |c| c.is_ascii_graphic())
 }
 
-/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
-#[must_use]
-pub fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&alloc::format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// Decodes a percent-encoded query value; `+` stays `+`. Invalid escapes are kept as text.
-#[must_use]
-pub fn percent_decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| core::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(v) = hex {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+pub use pos_core::http::{percent_decode, percent_encode};
 
 /// Returns the first value of `name` in a query string, percent-decoded.
 #[must_use]

@@ -2,21 +2,8 @@
 //! Replays every committed fuzz seed of `fuzz/corpus/paynt_*` through its body.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
 
-use std::path::PathBuf;
-
 fn replay(folder: &str, body: fn(&[u8])) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz/corpus")
-        .join(folder);
-    let mut count = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            body(&std::fs::read(&path).unwrap());
-            count += 1;
-        }
-    }
-    assert!(count > 0, "no seeds in {}", dir.display());
+    pos_core::testing::replay_corpus(env!("CARGO_MANIFEST_DIR"), folder, body);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! With the `std` feature they convert to and from `http::Request<Vec<u8>>` and
 //! `http::Response<Vec<u8>>`, which is what the runtimes send and receive.
 
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -230,6 +230,29 @@ impl HttpResponse {
     }
 }
 
+/// The characters RFC 3986 leaves unreserved; everything else is escaped.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes a query or path value as UTF-8, escaping all but RFC 3986's unreserved
+/// characters (uppercase hex).
+#[must_use]
+pub fn percent_encode(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, UNRESERVED).to_string()
+}
+
+/// Percent-decodes a value as UTF-8. `+` stays `+` (decode forms' spaces first); invalid
+/// escapes are kept literally and invalid UTF-8 is replaced, so this never fails.
+#[must_use]
+pub fn percent_decode(value: &str) -> String {
+    percent_encoding::percent_decode_str(value)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 #[cfg(feature = "std")]
 mod convert {
     //! Conversions to and from the `http` crate, used by the runtimes.
@@ -371,5 +394,15 @@ mod tests {
         );
         assert_eq!(Method::parse("DELETE"), Some(Method::Delete));
         assert_eq!(Method::parse("delete"), None);
+    }
+
+    #[test]
+    fn percent_coding_round_trips_and_is_lenient() {
+        let v = "a b&c=d/é~-._";
+        assert_eq!(percent_encode(v), "a%20b%26c%3Dd%2F%C3%A9~-._");
+        assert_eq!(percent_decode(&percent_encode(v)), v);
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("a+b"), "a+b");
+        assert_eq!(percent_decode("%FF"), "\u{fffd}");
     }
 }

@@ -411,3 +411,21 @@ proptest! {
         pair.assert_all_finished();
     }
 }
+
+#[test]
+fn an_unjournalled_lookup_is_lost_with_a_crash() {
+    let mut pair = http_pair().with_factory(HttpToy::new);
+    pair.add_fault(FaultRule::new(
+        Dir::ToPos,
+        Matcher::contains("item1"),
+        Fault::CrashPos,
+    ));
+    let txn = pair.start(lookup()).unwrap();
+    let outcome = pair.run_until_finished(txn);
+    assert!(
+        matches!(&outcome, Outcome::Rejected(r) if r.message.as_deref() == Some(pos_core::testing::LOST_IN_CRASH)),
+        "{outcome:?}"
+    );
+    pair.assert_all_finished();
+    assert!(pair.transcript().contains("is lost with the crash"));
+}

@@ -362,8 +362,14 @@ impl ConnectSim {
         if method != req.method {
             return (HttpResponse::new(405), Some(endpoint));
         }
-        let tid = segs.get(2).map(|s| percent_decode(s)).unwrap_or_default();
-        let id = segs.get(4).map(|s| percent_decode(s)).unwrap_or_default();
+        let tid = segs
+            .get(2)
+            .map(|s| pos_core::http::percent_decode(s))
+            .unwrap_or_default();
+        let id = segs
+            .get(4)
+            .map(|s| pos_core::http::percent_decode(s))
+            .unwrap_or_default();
         let resp = match endpoint {
             "E1" => self.list_terminals(req),
             "E2" => self.get_terminal(now, &tid),
@@ -1011,27 +1017,4 @@ fn error(status: u16, message: &str) -> HttpResponse {
 
 fn offline() -> HttpResponse {
     error(404, "Terminal unavailable: try again in about 10 seconds")
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let byte = b.get(i).copied().unwrap_or(0);
-        if byte == b'%' {
-            let hex = b
-                .get(i + 1..i + 3)
-                .and_then(|h| core::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(v) = hex {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(byte);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

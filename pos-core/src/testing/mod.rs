@@ -23,11 +23,13 @@
 //! insta::assert_snapshot!(pair.transcript());
 //! ```
 
+mod corpus;
 mod faults;
 mod link;
 mod pair;
 mod transcript;
 
+pub use corpus::replay_corpus;
 pub use faults::{Dir, Fault, FaultRule, Matcher, RandomFaults};
-pub use pair::{Pair, PairConfig, TxnRecord};
+pub use pair::{LOST_IN_CRASH, Pair, PairConfig, TxnRecord};
 pub use transcript::Transcript;

@@ -15,7 +15,7 @@ use crate::ids::{CallbackId, RequestId, TxnId};
 use crate::io::{Fingerprint, Input, Transmit, TransmitKind, TransportError};
 use crate::machine::{CommandError, Machine};
 use crate::operation::Operation;
-use crate::outcome::{Outcome, OutcomeClass};
+use crate::outcome::{Outcome, OutcomeClass, References, RejectReason, Rejection};
 use crate::persist::PersistRecord;
 use crate::sim::{SimInput, SimTransmit, Simulator, Truth};
 use crate::time::Timestamp;
@@ -72,6 +72,10 @@ struct PendingHttp {
 }
 
 type Factory<M> = Box<dyn FnMut(u64) -> M>;
+
+/// The message of the outcome the harness records for a transaction lost with a crash
+/// before it was journalled (see [`Pair::crash_and_resume`]).
+pub const LOST_IN_CRASH: &str = "lost with the crashed POS machine before it was journalled";
 
 /// How long [`Fault::Reorder`] holds back a WebSocket stream, where frames cannot overtake.
 const REORDER_HOLD: Duration = Duration::from_secs(1);
@@ -339,6 +343,9 @@ impl<M: Machine, S: Simulator> Pair<M, S> {
 
     /// Crashes the POS machine now: everything in flight to it is lost, its connection
     /// closes, and a fresh machine from the factory resumes every unfinished journal record.
+    /// Unfinished transactions that were never journalled (they move no money) are lost with
+    /// the machine; the harness records them as `Rejected` with the message
+    /// [`LOST_IN_CRASH`].
     ///
     /// # Panics
     /// Without a factory ([`Pair::with_factory`]), or when the fresh machine refuses a record.
@@ -1018,7 +1025,7 @@ impl<M: Machine, S: Simulator> Pair<M, S> {
             self.link
                 .discard(|f| matches!(f.delivery, Delivery::ToPos(_)));
         }
-        // Drain what the fresh machine says on construction before resuming.
+        self.abandon_unjournalled();
         let records: Vec<PersistRecord> = self.journal.values().cloned().collect();
         for record in records {
             let txn = record.txn;
@@ -1028,6 +1035,31 @@ impl<M: Machine, S: Simulator> Pair<M, S> {
                 Ok(resumed) if resumed == txn => {}
                 Ok(other) => self.violation(&alloc::format!("resume of {txn} returned {other}")),
                 Err(e) => self.violation(&alloc::format!("resume of {txn} refused: {e}")),
+            }
+        }
+    }
+
+    /// Ends the transactions the crashed machine never journalled. Only operations that move
+    /// no money go unjournalled (the invariants check that), so nothing was charged: the POS
+    /// application, like this harness, simply never hears of them again. They are recorded
+    /// as `Rejected(Other)` with a message saying so, so loops over started transactions end.
+    fn abandon_unjournalled(&mut self) {
+        let lost: Vec<TxnId> = self
+            .txns
+            .iter()
+            .filter(|(txn, t)| t.outcome.is_none() && !self.journal.contains_key(*txn))
+            .map(|(txn, _)| *txn)
+            .collect();
+        for txn in lost {
+            let note = alloc::format!("{txn} was not journalled and is lost with the crash");
+            self.transcript.push(self.now, "crash", &note);
+            if let Some(track) = self.txns.get_mut(&txn) {
+                track.outcome = Some(Outcome::Rejected(Rejection {
+                    reason: RejectReason::Other,
+                    code: None,
+                    message: Some(LOST_IN_CRASH.into()),
+                    references: References::default(),
+                }));
             }
         }
     }

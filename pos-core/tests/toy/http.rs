@@ -81,7 +81,7 @@ impl Machine for HttpToy {
     fn handle_input(&mut self, _now: Timestamp, input: Input) {
         match input {
             Input::HttpResponse { response, .. } => {
-                self.got(String::from_utf8_lossy(&response.body).into())
+                self.got(String::from_utf8_lossy(&response.body).into());
             }
             Input::HttpFailed { error, .. } => self.got(format!("failed:{error}")),
             _ => {}

@@ -108,8 +108,13 @@ async fn a_thousand_concurrent_transactions_on_one_thread() {
             (format!("connect-{i}"), scenario, outcome)
         });
     }
+    let mut interpay_card_flows = 0;
     for i in 0..INTERPAY {
         let (scenario, minor) = next();
+        // A busy terminal refuses the session: no callback for it.
+        if scenario != Scenario::Busy {
+            interpay_card_flows += 1;
+        }
         let mut d = interpay_driver(&interpay, &listener, i, clock);
         let server = interpay.clone();
         tasks.spawn(async move {
@@ -142,7 +147,10 @@ async fn a_thousand_concurrent_transactions_on_one_thread() {
     );
     // The InterPay outcomes came through the one listener, not only through recovery.
     let delivered = usize::try_from(listener.delivered()).unwrap();
-    assert!(delivered >= INTERPAY, "only {delivered} callbacks routed");
+    assert!(
+        delivered >= interpay_card_flows,
+        "only {delivered} callbacks routed for {interpay_card_flows} card flows"
+    );
     assert_eq!(listener.unrouted(), 0);
     let peak = PEAK.load(Ordering::SeqCst);
     assert!(

@@ -147,9 +147,25 @@ impl<M: Machine + Send + 'static> Driver<M> {
         self
     }
 
-    /// Runs `f` on the machine, e.g. to read its state.
-    pub fn with_machine<R>(&self, f: impl FnOnce(&mut M) -> R) -> R {
-        f(&mut lock(&self.machine))
+    /// Runs `f` on the machine to read its state, e.g. `|m| m.is_connected()`.
+    pub fn with_machine<R>(&self, f: impl FnOnce(&M) -> R) -> R {
+        f(&lock(&self.machine))
+    }
+
+    /// Runs a vendor-specific command on the machine at the current time (e.g. Paynt's
+    /// `pair`, InterPay's `recover`, CodePay's `get_info`), then journals and performs what it
+    /// produced, as [`Driver::start`] does.
+    ///
+    /// # Errors
+    /// [`DriverError::Persist`] when the journal fails (nothing was sent).
+    pub async fn command<R>(
+        &mut self,
+        f: impl FnOnce(&mut M, Timestamp) -> R,
+    ) -> Result<R, DriverError> {
+        self.check_journal()?;
+        let result = f(&mut lock(&self.machine), self.clock.now());
+        self.drain()?;
+        Ok(result)
     }
 
     /// Returns the driver's clock.

@@ -139,3 +139,40 @@ async fn an_unreachable_terminal_ends_rejected_not_hung() {
     let outcome = d.finish_within(txn, LIMIT, |_| None).await.unwrap();
     assert_eq!(outcome.class(), OutcomeClass::Rejected, "{outcome:?}");
 }
+
+#[tokio::test]
+async fn a_crashed_driver_is_resumed_from_the_journal_without_a_second_charge() {
+    let dir = std::env::temp_dir().join(format!("pos-tokio-resume-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("journal.jsonl");
+    let _ = std::fs::remove_file(&path);
+    let server = paynt_server(SCALE);
+    let pin = server.fingerprint().unwrap();
+
+    let journal = pos_tokio::JsonLinesSink::open(&path).unwrap();
+    let mut d = paynt_driver(&server, pin, Clock::start_scaled(SCALE)).with_sink(journal);
+    let minor = 1000 + i64::from(Scenario::SlowCustomer.cents());
+    let txn = d.start(sale(minor, Currency::EUR)).await.unwrap();
+    // Run until the terminal has the sale, then crash: the driver and its tasks vanish.
+    while server.with_sim(|s, _| s.transactions().len()) == 0 {
+        let _ = d.next_event_within(Duration::from_secs(1)).await.unwrap();
+    }
+    drop(d);
+
+    let open = pos_tokio::JsonLinesSink::unfinished(&path).unwrap();
+    assert_eq!(open.len(), 1, "{open:?}");
+    let record = open.into_iter().next().unwrap();
+    assert_eq!(record.txn, txn);
+    let journal = pos_tokio::JsonLinesSink::open(&path).unwrap();
+    let mut d = paynt_driver(&server, pin, Clock::start_scaled(SCALE)).with_sink(journal);
+    let resumed = d.resume(record).await.unwrap();
+    let outcome = d.finish_within(resumed, LIMIT, |_| None).await.unwrap();
+    assert_eq!(outcome.class(), OutcomeClass::Approved, "{outcome:?}");
+    assert_eq!(server.with_sim(|s, _| s.transactions().len()), 1);
+    assert!(
+        pos_tokio::JsonLinesSink::unfinished(&path)
+            .unwrap()
+            .is_empty()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -117,3 +117,34 @@ async fn from_hyper(
         body: body.to_vec(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_go_out_in_origin_form_with_our_own_framing_headers() {
+        let request = HttpRequest::new(Method::Post, "https://10.0.0.5:8080/a/b?c=d#frag")
+            .header("Authorization", "Bearer t")
+            .header("Host", "evil.example")
+            .header("Content-Length", "999")
+            .header("Evil", "x\r\nInjected: y")
+            .body(b"{}".to_vec());
+        let target = Target::parse(&request.url).unwrap();
+        let wire = to_hyper(&request, &target).unwrap();
+        assert_eq!(wire.method(), http::Method::POST);
+        assert_eq!(wire.uri(), "/a/b?c=d");
+        let headers = wire.headers();
+        assert_eq!(headers[http::header::HOST], "10.0.0.5:8080");
+        assert_eq!(headers[http::header::CONTENT_LENGTH], "2");
+        assert_eq!(headers[http::header::AUTHORIZATION], "Bearer t");
+        assert_eq!(headers.get_all(http::header::HOST).iter().count(), 1);
+        assert!(headers.get("evil").is_none());
+        assert!(headers.get("injected").is_none());
+
+        let get = HttpRequest::new(Method::Get, "http://h/x");
+        let wire = to_hyper(&get, &Target::parse(&get.url).unwrap()).unwrap();
+        assert!(wire.headers().get(http::header::CONTENT_LENGTH).is_none());
+        assert_eq!(wire.headers()[http::header::HOST], "h");
+    }
+}

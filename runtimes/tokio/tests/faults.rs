@@ -176,3 +176,17 @@ async fn a_crashed_driver_is_resumed_from_the_journal_without_a_second_charge() 
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn connect_connections_killed_mid_transaction_are_recovered() {
+    let server = connect_server(1, SCALE);
+    let mut d = connect_driver(&server, 0, Clock::start_scaled(SCALE));
+    let txn = d.start(sale(1000, Currency::GBP)).await.unwrap();
+    for _ in 0..3 {
+        let _ = d.next_event_within(Duration::from_secs(2)).await.unwrap();
+        server.kill_connections();
+    }
+    let outcome = d.finish_within(txn, LIMIT, |_| None).await.unwrap();
+    assert_eq!(outcome.class(), OutcomeClass::Approved, "{outcome:?}");
+    assert_eq!(server.truth(outcome.references()), Some(Truth::Approved));
+}

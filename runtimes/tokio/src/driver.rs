@@ -14,6 +14,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
 use crate::callback::{CallbackListener, CallbackRoute};
+use crate::handle::DriverHandle;
 use crate::http_client;
 use crate::ws::{self, WsOut};
 
@@ -181,9 +182,7 @@ impl<M: Machine + Send + 'static> Driver<M> {
     /// Returns a handle that cancels or answers from another task while this one waits.
     #[must_use]
     pub fn handle(&self) -> DriverHandle {
-        DriverHandle {
-            tx: self.wake_tx.clone(),
-        }
+        DriverHandle::new(self.wake_tx.clone())
     }
 
     /// Starts an operation and performs its first transmits.
@@ -542,57 +541,6 @@ impl<M: Machine + Send + 'static> Driver<M> {
         let _ = self
             .wake_tx
             .send(Wake::input(Some(self.ws_generation), input));
-    }
-}
-
-/// Cancels or answers from another task while the driver's task waits in
-/// [`Driver::finish`] or [`Driver::next_event_within`].
-#[derive(Clone, Debug)]
-pub struct DriverHandle {
-    tx: UnboundedSender<Wake>,
-}
-
-impl DriverHandle {
-    /// Asks for a cancel and waits up to `max_wait` (real time) for the machine to take or
-    /// refuse it.
-    ///
-    /// # Errors
-    /// [`DriverError::Command`] when refused; [`DriverError::NotRunning`] when the driver is
-    /// gone or not waiting within `max_wait`.
-    pub async fn cancel(&self, txn: TxnId, max_wait: Duration) -> Result<(), DriverError> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Wake::Cancel { txn, reply })
-            .map_err(|_| DriverError::NotRunning)?;
-        Self::wait(rx, max_wait).await
-    }
-
-    /// Answers a question and waits up to `max_wait` (real time) for the machine to take it.
-    ///
-    /// # Errors
-    /// As [`DriverHandle::cancel`].
-    pub async fn answer(
-        &self,
-        txn: TxnId,
-        answer: Answer,
-        max_wait: Duration,
-    ) -> Result<(), DriverError> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Wake::Answer { txn, answer, reply })
-            .map_err(|_| DriverError::NotRunning)?;
-        Self::wait(rx, max_wait).await
-    }
-
-    async fn wait(
-        rx: oneshot::Receiver<Result<(), CommandError>>,
-        max_wait: Duration,
-    ) -> Result<(), DriverError> {
-        tokio::time::timeout(max_wait, rx)
-            .await
-            .map_err(|_| DriverError::NotRunning)?
-            .map_err(|_| DriverError::NotRunning)?
-            .map_err(DriverError::from)
     }
 }
 

@@ -195,11 +195,13 @@
 pub mod callback;
 mod connect;
 mod driver;
+mod handle;
 pub mod http_client;
 mod ws;
 
 pub use callback::{CallbackListener, CallbackRoute};
-pub use driver::{Driver, DriverHandle};
+pub use driver::Driver;
+pub use handle::DriverHandle;
 pub use pos_blocking::{
     Clock, DriverError, FailingSink, JsonLinesSink, MemorySink, PersistError, PersistSink,
     ServeError, os_ids,

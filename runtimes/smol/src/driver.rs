@@ -15,13 +15,15 @@ use smol::channel::{Receiver, Sender};
 use smol::future::FutureExt as _;
 
 use crate::callback::CallbackRoute;
+use crate::handle::DriverHandle;
 use crate::http_client;
 use crate::spawn::Spawner;
 use crate::ws::{self, WsLink, WsOut};
 
-/// The shortest real transport timeout on a scaled clock: scheduler noise on a loaded
-/// machine is not mistaken for a lost reply.
-const MIN_REAL_TIMEOUT: Duration = Duration::from_millis(500);
+/// The shortest real transport timeout on a scaled clock (unless the machine asked for less):
+/// one executor thread may be handshaking for hundreds of terminals at once, and that queueing
+/// must not be mistaken for a lost reply, which would leave a sale unresolved.
+const MIN_REAL_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Drives one machine on smol: performs its transmits as tasks on real sockets, feeds the
 /// results back, fires its timers on the runtime's suspend-aware [`Clock`], journals its
@@ -156,9 +158,7 @@ impl<M: Machine> Driver<M> {
     /// Returns a handle that cancels or answers from another task while this one waits.
     #[must_use]
     pub fn handle(&self) -> DriverHandle {
-        DriverHandle {
-            tx: self.wake_tx.clone(),
-        }
+        DriverHandle::new(self.wake_tx.clone())
     }
 
     /// Starts an operation and performs its first transmits.
@@ -532,61 +532,5 @@ impl<M: Machine> Driver<M> {
         let _ = self
             .wake_tx
             .try_send(Wake::input(Some(self.ws_generation), input));
-    }
-}
-
-/// Cancels or answers from another task while the driver's task waits in
-/// [`Driver::finish`] or [`Driver::next_event_within`].
-#[derive(Clone, Debug)]
-pub struct DriverHandle {
-    tx: Sender<Wake>,
-}
-
-impl DriverHandle {
-    /// Asks for a cancel and waits up to `max_wait` (real time) for the machine to take or
-    /// refuse it.
-    ///
-    /// # Errors
-    /// [`DriverError::Command`] when refused; [`DriverError::NotRunning`] when the driver is
-    /// not waiting within `max_wait`.
-    pub async fn cancel(&self, txn: TxnId, max_wait: Duration) -> Result<(), DriverError> {
-        let (reply, rx) = smol::channel::bounded(1);
-        self.request(Wake::Cancel { txn, reply }, &rx, max_wait)
-            .await
-    }
-
-    /// Answers a question and waits up to `max_wait` (real time) for the machine to take it.
-    ///
-    /// # Errors
-    /// As [`DriverHandle::cancel`].
-    pub async fn answer(
-        &self,
-        txn: TxnId,
-        answer: Answer,
-        max_wait: Duration,
-    ) -> Result<(), DriverError> {
-        let (reply, rx) = smol::channel::bounded(1);
-        self.request(Wake::Answer { txn, answer, reply }, &rx, max_wait)
-            .await
-    }
-
-    async fn request(
-        &self,
-        wake: Wake,
-        rx: &Receiver<Result<(), CommandError>>,
-        max_wait: Duration,
-    ) -> Result<(), DriverError> {
-        self.tx
-            .try_send(wake)
-            .map_err(|_| DriverError::NotRunning)?;
-        let reply = async { rx.recv().await.ok() }
-            .or(async {
-                Timer::after(max_wait).await;
-                None
-            })
-            .await;
-        reply
-            .ok_or(DriverError::NotRunning)?
-            .map_err(DriverError::from)
     }
 }

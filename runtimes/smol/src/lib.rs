@@ -177,12 +177,14 @@
 //! and path only — never headers (Authorization), query strings or bodies.
 pub mod callback;
 mod driver;
+mod handle;
 pub mod http_client;
 mod spawn;
 mod ws;
 
 pub use callback::{CallbackListener, CallbackRoute};
-pub use driver::{Driver, DriverHandle};
+pub use driver::Driver;
+pub use handle::DriverHandle;
 pub use pos_blocking::persist::JournalLine;
 pub use pos_blocking::{
     Clock, DriverError, FailingSink, JsonLinesSink, MemorySink, PersistError, PersistSink,

@@ -20,6 +20,7 @@ pub mod paynt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use pos_blocking::server::{SimServer, SimServerConfig};
@@ -31,26 +32,39 @@ use pos_smol::{Clock, Driver, DriverError, Spawner};
 use smol::Executor;
 use smol::future::FutureExt as _;
 
-/// How many times faster than real time the driver's and the servers' clocks run.
+/// How many times faster than real time the driver's and the servers' clocks run, unless a
+/// test binary sets another speed with [`set_speed`].
 pub const SPEED: u32 = 20;
+
+static SPEED_NOW: AtomicU32 = AtomicU32::new(SPEED);
+
+/// Sets the speed of every clock and server this test binary makes from now on.
+pub fn set_speed(speed: u32) {
+    SPEED_NOW.store(speed, Ordering::SeqCst);
+}
+
+/// The current speed.
+pub fn speed() -> u32 {
+    SPEED_NOW.load(Ordering::SeqCst)
+}
 
 /// A clock for a driver, at the servers' speed.
 pub fn clock() -> Clock {
-    Clock::start_scaled(SPEED)
+    Clock::start_scaled(speed())
 }
 
 /// A server configuration at [`SPEED`].
 pub fn serving(tls: bool) -> SimServerConfig {
     SimServerConfig {
         tls,
-        time_scale: SPEED,
+        time_scale: speed(),
         ..SimServerConfig::default()
     }
 }
 
 /// Converts a real-time test deadline into the driver's machine time.
 pub fn real(secs: u64) -> Duration {
-    Duration::from_secs(secs) * SPEED
+    Duration::from_secs(secs) * speed()
 }
 
 /// A sale of `minor` units.

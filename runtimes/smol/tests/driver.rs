@@ -195,3 +195,23 @@ fn logs_carry_no_secrets() {
         assert!(!text.contains(secret), "{secret} in the logs:\n{text}");
     }
 }
+
+#[test]
+fn the_global_executor_runs_the_transports_by_default() {
+    use common::codepay::{APP_ID, server};
+    let sim = server();
+    let clock = common::clock();
+    let mut config = codepay_proto::Config::new("127.0.0.1", APP_ID);
+    config.port = sim.local_addr().port();
+    let machine =
+        codepay_proto::CodepayMachine::new(config, pos_smol::os_ids().unwrap(), clock.wall())
+            .unwrap();
+    // No spawner given: the WebSocket link runs on smol's global executor.
+    let mut d = pos_smol::Driver::new(machine, clock);
+    let outcome = smol::block_on(async {
+        common::codepay::connected(&mut d).await;
+        common::run(&mut d, common::codepay::sale(1251), 30).await
+    });
+    assert_eq!(outcome.class(), OutcomeClass::Declined, "{outcome:?}");
+    common::agrees_with_truth("codepay", &outcome, &sim);
+}

@@ -74,7 +74,21 @@ impl Clock {
     pub fn real(&self, machine_time: Duration) -> Duration {
         machine_time / self.speed
     }
+
+    /// Converts a machine's transport timeout into the real deadline for a socket. On a
+    /// scaled clock it never drops under [`MIN_TRANSPORT_TIMEOUT`] (nor above the machine's
+    /// own timeout): scheduler and handshake queueing on a loaded host must not pass for a
+    /// lost reply, which would leave a sale unresolved.
+    #[must_use]
+    pub fn transport_timeout(&self, machine_time: Duration) -> Duration {
+        self.real(machine_time)
+            .max(MIN_TRANSPORT_TIMEOUT.min(machine_time))
+    }
 }
+
+/// The shortest real transport timeout on a scaled clock (unless the machine asked for less):
+/// one executor thread may be handshaking for hundreds of terminals at once.
+pub const MIN_TRANSPORT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Returns an id generator seeded with 32 bytes from the operating system.
 ///
@@ -162,6 +176,32 @@ mod tests {
         let deadline = clock.now() + Duration::from_secs(5);
         assert!(clock.until(deadline) <= Duration::from_millis(100));
         assert_eq!(clock.speed(), 50);
+    }
+
+    #[test]
+    fn transport_timeouts_have_one_floor_never_above_the_machines_own() {
+        let fast = Clock::start_scaled(20);
+        assert_eq!(
+            fast.transport_timeout(Duration::from_secs(10)),
+            MIN_TRANSPORT_TIMEOUT
+        );
+        assert_eq!(
+            fast.transport_timeout(Duration::from_secs(100)),
+            Duration::from_secs(5)
+        );
+        assert_eq!(
+            fast.transport_timeout(Duration::from_millis(300)),
+            Duration::from_millis(300)
+        );
+        let real = Clock::start();
+        assert_eq!(
+            real.transport_timeout(Duration::from_secs(10)),
+            Duration::from_secs(10)
+        );
+        assert_eq!(
+            real.transport_timeout(Duration::from_secs(1)),
+            Duration::from_secs(1)
+        );
     }
 
     #[test]

@@ -1,28 +1,29 @@
-//! The generic driver: runs any [`Machine`] on std threads and blocking sockets.
+//! The generic driver: runs any [`Machine`] on std threads and blocking sockets. The logic
+//! is [`DriverCore`]'s; this file waits on a channel and spawns threads.
 
-use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread;
 
 use core::time::Duration;
 use pos_core::{
-    Answer, CommandError, Event, Input, Machine, Operation, Outcome, PersistRecord, Timestamp,
-    Transmit, TransmitKind, TxnId, WallClock,
+    Answer, CallbackId, CommandError, Event, HttpRequest, HttpResponse, Input, Machine, Operation,
+    Outcome, PersistRecord, RequestId, Timestamp, TlsTrust, TxnId, WallClock,
 };
 
 use crate::callback::CallbackRoute;
 use crate::clock::Clock;
+use crate::core::{Considered, DriverCore, Transport, WsFrame, consider, http_input};
 use crate::error::DriverError;
 use crate::http_client;
-use crate::persist::{MemorySink, PersistSink};
-use crate::ws::{self, WsLink, WsOut};
-
-/// The shortest real transport timeout on a scaled clock.
-const MIN_REAL_TIMEOUT: Duration = Duration::from_millis(500);
+use crate::persist::PersistSink;
+use crate::ws::{self, WsLink};
 
 /// The longest single wait (machine time) when the machine has no timer: keeps a wait
 /// responsive to the caller's own deadline.
 const IDLE_WAIT: Duration = Duration::from_millis(250);
+
+/// The longest wait of [`Driver::finish`] between two looks at its transaction.
+const FINISH_SLICE: Duration = Duration::from_secs(3600);
 
 /// Drives one machine: performs its transmits on real sockets, feeds the results back,
 /// fires its timers on a suspend-aware clock, journals its persist records before sending,
@@ -41,51 +42,29 @@ const IDLE_WAIT: Duration = Duration::from_millis(250);
 /// # Ok(()) }
 /// ```
 pub struct Driver<M> {
-    machine: M,
-    clock: Clock,
-    wake_tx: Sender<Wake>,
+    core: DriverCore<M>,
     wake_rx: Receiver<Wake>,
-    sink: Box<dyn PersistSink>,
-    unpersisted: Option<PersistRecord>,
-    ready: VecDeque<Event>,
-    ws: Option<WsLink>,
-    ws_generation: u64,
-    callbacks: Option<CallbackRoute>,
+    io: Io,
 }
 
 impl<M: core::fmt::Debug> core::fmt::Debug for Driver<M> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Driver")
-            .field("machine", &self.machine)
-            .field("ready", &self.ready.len())
+            .field("core", &self.core)
             .finish_non_exhaustive()
     }
 }
 
 /// Something for the driver's loop: an input from a transport thread or a command from a
 /// [`DriverHandle`].
-#[derive(Debug)]
-pub(crate) enum Wake {
-    Input {
-        /// The WebSocket generation it came from; `None` for HTTP and callbacks.
-        generation: Option<u64>,
-        input: Input,
-    },
-    Cancel {
-        txn: TxnId,
-        reply: Sender<Result<(), CommandError>>,
-    },
-    Answer {
-        txn: TxnId,
-        answer: Answer,
-        reply: Sender<Result<(), CommandError>>,
-    },
-}
+pub(crate) type Wake = crate::core::Wake<Sender<Result<(), CommandError>>>;
 
-impl Wake {
-    pub(crate) const fn input(generation: Option<u64>, input: Input) -> Self {
-        Self::Input { generation, input }
-    }
+/// The driver's sockets: transport threads report on `wake_tx`.
+#[derive(Debug)]
+struct Io {
+    wake_tx: Sender<Wake>,
+    ws: Option<WsLink>,
+    callbacks: Option<CallbackRoute>,
 }
 
 impl<M: Machine> Driver<M> {
@@ -95,55 +74,62 @@ impl<M: Machine> Driver<M> {
     pub fn new(machine: M, clock: Clock) -> Self {
         let (wake_tx, wake_rx) = channel();
         Self {
-            machine,
-            clock,
-            wake_tx,
+            core: DriverCore::new(machine, clock),
             wake_rx,
-            sink: Box::new(MemorySink::new()),
-            unpersisted: None,
-            ready: VecDeque::new(),
-            ws: None,
-            ws_generation: 0,
-            callbacks: None,
+            io: Io {
+                wake_tx,
+                ws: None,
+                callbacks: None,
+            },
         }
     }
 
     /// Sets the journal every persist record goes to before the transmit it protects.
     #[must_use]
     pub fn with_sink(mut self, sink: impl PersistSink + 'static) -> Self {
-        self.sink = Box::new(sink);
+        self.core.set_sink(sink);
         self
     }
 
     /// Receives the callbacks of a [`crate::CallbackListener`] route.
     #[must_use]
     pub fn with_callbacks(mut self, route: CallbackRoute) -> Self {
-        route.attach(self.wake_tx.clone());
-        self.callbacks = Some(route);
+        route.attach(self.io.wake_tx.clone());
+        self.io.callbacks = Some(route);
         self
     }
 
     /// Returns the machine, e.g. to read its state.
     pub const fn machine(&self) -> &M {
-        &self.machine
+        self.core.machine()
     }
 
     /// Returns the driver's clock.
     pub const fn clock(&self) -> &Clock {
-        &self.clock
+        self.core.clock()
     }
 
     /// Returns the wall clock to construct machines with.
     pub const fn wall(&self) -> WallClock {
-        self.clock.wall()
+        self.core.clock().wall()
     }
 
     /// Returns a handle that cancels or answers from another thread while this one waits.
     #[must_use]
     pub fn handle(&self) -> DriverHandle {
         DriverHandle {
-            tx: self.wake_tx.clone(),
+            tx: self.io.wake_tx.clone(),
         }
+    }
+
+    /// Runs a vendor-specific command on the machine at the current time (e.g. Paynt's
+    /// `pair`, InterPay's `recover`), then journals and performs what it produced, as
+    /// [`Driver::start`] does.
+    ///
+    /// # Errors
+    /// [`DriverError::Persist`] when the journal fails (nothing was sent).
+    pub fn command<R>(&mut self, f: impl FnOnce(&mut M, Timestamp) -> R) -> Result<R, DriverError> {
+        self.run(|core| Ok(core.command(f)))
     }
 
     /// Starts an operation and performs its first transmits.
@@ -152,11 +138,7 @@ impl<M: Machine> Driver<M> {
     /// [`DriverError::Command`] when the machine refuses; [`DriverError::Persist`] when the
     /// journal fails (nothing was sent).
     pub fn start(&mut self, operation: Operation) -> Result<TxnId, DriverError> {
-        self.check_journal()?;
-        let txn = self.machine.start(self.clock.now(), operation)?;
-        tracing::info!(%txn, vendor = self.machine.vendor(), "started");
-        self.drain()?;
-        Ok(txn)
+        self.run(|core| core.start(operation))
     }
 
     /// Takes over a transaction from a record journalled before a crash.
@@ -164,11 +146,7 @@ impl<M: Machine> Driver<M> {
     /// # Errors
     /// As [`Driver::start`].
     pub fn resume(&mut self, record: PersistRecord) -> Result<TxnId, DriverError> {
-        self.check_journal()?;
-        let txn = self.machine.resume(self.clock.now(), record)?;
-        tracing::info!(%txn, "resumed");
-        self.drain()?;
-        Ok(txn)
+        self.run(|core| core.resume(record))
     }
 
     /// Asks the terminal to cancel; the outcome still arrives as an event.
@@ -176,9 +154,7 @@ impl<M: Machine> Driver<M> {
     /// # Errors
     /// As [`Driver::start`].
     pub fn cancel(&mut self, txn: TxnId) -> Result<(), DriverError> {
-        self.check_journal()?;
-        self.machine.cancel(self.clock.now(), txn)?;
-        self.drain()
+        self.run(|core| core.cancel(txn))
     }
 
     /// Answers a question the terminal asked.
@@ -186,9 +162,7 @@ impl<M: Machine> Driver<M> {
     /// # Errors
     /// As [`Driver::start`].
     pub fn answer(&mut self, txn: TxnId, answer: Answer) -> Result<(), DriverError> {
-        self.check_journal()?;
-        self.machine.answer(self.clock.now(), txn, answer)?;
-        self.drain()
+        self.run(|core| core.answer(txn, answer))
     }
 
     /// Returns the next event, waiting at most `max_wait` (machine time: see [`Clock`]) for one
@@ -197,14 +171,14 @@ impl<M: Machine> Driver<M> {
     /// # Errors
     /// [`DriverError::Persist`] when the journal fails: nothing more is sent.
     pub fn next_event_within(&mut self, max_wait: Duration) -> Result<Option<Event>, DriverError> {
-        let until = self.clock.now() + max_wait;
+        let until = self.core.now() + max_wait;
         loop {
-            self.check_journal()?;
-            if let Some(event) = self.ready.pop_front() {
+            self.core.journal_held()?;
+            if let Some(event) = self.core.pop_event() {
                 return Ok(Some(event));
             }
             self.step(until)?;
-            if self.ready.is_empty() && self.clock.now() >= until {
+            if !self.core.has_events() && self.core.now() >= until {
                 return Ok(None);
             }
         }
@@ -223,13 +197,13 @@ impl<M: Machine> Driver<M> {
         max_wait: Duration,
         mut ready: impl FnMut(&M) -> bool,
     ) -> Result<bool, DriverError> {
-        let until = self.clock.now() + max_wait;
+        let until = self.core.now() + max_wait;
         loop {
-            self.check_journal()?;
-            if ready(&self.machine) {
+            self.core.journal_held()?;
+            if ready(self.core.machine()) {
                 return Ok(true);
             }
-            if self.clock.now() >= until {
+            if self.core.now() >= until {
                 return Ok(false);
             }
             self.step(until)?;
@@ -246,23 +220,9 @@ impl<M: Machine> Driver<M> {
     pub fn finish(
         &mut self,
         txn: TxnId,
-        mut on_event: impl FnMut(&Event) -> Option<Answer>,
+        on_event: impl FnMut(&Event) -> Option<Answer>,
     ) -> Result<Outcome, DriverError> {
-        loop {
-            let Some(event) = self.next_event_within(Duration::from_secs(3600))? else {
-                continue;
-            };
-            let reply = on_event(&event);
-            match event {
-                Event::Question { txn: asked, .. } => {
-                    if let Some(answer) = reply {
-                        self.answer(asked, answer)?;
-                    }
-                }
-                Event::Finished { txn: done, outcome } if done == txn => return Ok(outcome),
-                _ => {}
-            }
-        }
+        self.finish_by(txn, None, on_event)
     }
 
     /// Like [`Driver::finish`] but gives up after `max_wait` with [`DriverError::Deadline`].
@@ -273,25 +233,10 @@ impl<M: Machine> Driver<M> {
         &mut self,
         txn: TxnId,
         max_wait: Duration,
-        mut on_event: impl FnMut(&Event) -> Option<Answer>,
+        on_event: impl FnMut(&Event) -> Option<Answer>,
     ) -> Result<Outcome, DriverError> {
-        let until = self.clock.now() + max_wait;
-        loop {
-            let left = until.saturating_duration_since(self.clock.now());
-            let Some(event) = self.next_event_within(left)? else {
-                return Err(DriverError::Deadline { txn });
-            };
-            let reply = on_event(&event);
-            match event {
-                Event::Question { txn: asked, .. } => {
-                    if let Some(answer) = reply {
-                        self.answer(asked, answer)?;
-                    }
-                }
-                Event::Finished { txn: done, outcome } if done == txn => return Ok(outcome),
-                _ => {}
-            }
-        }
+        let until = self.core.now() + max_wait;
+        self.finish_by(txn, Some(until), on_event)
     }
 
     /// Tries the journal again after a [`DriverError::Persist`]; on success the driver goes on.
@@ -299,8 +244,7 @@ impl<M: Machine> Driver<M> {
     /// # Errors
     /// [`DriverError::Persist`] when it fails again.
     pub fn retry_persist(&mut self) -> Result<(), DriverError> {
-        self.check_journal()?;
-        self.drain()
+        self.core.drain(&mut self.io)
     }
 
     /// Replaces the sink, e.g. after the disk came back, and retries the journal.
@@ -308,190 +252,110 @@ impl<M: Machine> Driver<M> {
     /// # Errors
     /// [`DriverError::Persist`] when the new sink fails too.
     pub fn replace_sink(&mut self, sink: impl PersistSink + 'static) -> Result<(), DriverError> {
-        self.sink = Box::new(sink);
+        self.core.set_sink(sink);
         self.retry_persist()
     }
 
-    /// Runs one turn: fires due timers, waits for one wake (until `until` at most) and
-    /// drains.
-    fn step(&mut self, until: Timestamp) -> Result<(), DriverError> {
-        let now = self.clock.now();
-        if self.machine.poll_timeout().is_some_and(|t| t <= now) {
-            self.machine.handle_timeout(now);
-            return self.drain();
-        }
-        let wake_at = self
-            .machine
-            .poll_timeout()
-            .map_or(until, |t| t.min(until))
-            .min(now + IDLE_WAIT);
-        let wait = self.clock.real(wake_at.saturating_duration_since(now));
-        match self.wake_rx.recv_timeout(wait) {
-            Ok(wake) => self.apply(wake),
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {}
-        }
-        let now = self.clock.now();
-        if self.machine.poll_timeout().is_some_and(|t| t <= now) {
-            self.machine.handle_timeout(now);
-        }
-        self.drain()
+    /// Journals a held record, runs a command on the core, and drains what it produced.
+    fn run<R>(
+        &mut self,
+        command: impl FnOnce(&mut DriverCore<M>) -> Result<R, CommandError>,
+    ) -> Result<R, DriverError> {
+        self.core.journal_held()?;
+        let result = command(&mut self.core)?;
+        self.core.drain(&mut self.io)?;
+        Ok(result)
     }
 
-    /// Converts a machine's transport timeout into real time for the sockets. On a scaled
-    /// clock it never drops under [`MIN_REAL_TIMEOUT`], so scheduler noise on a loaded machine
-    /// is not mistaken for a lost reply.
-    fn transport_timeout(&self, machine_time: Duration) -> Duration {
-        self.clock
-            .real(machine_time)
-            .max(MIN_REAL_TIMEOUT.min(machine_time))
+    /// Waits for `txn`'s outcome until `deadline` (machine time; `None`: as long as it takes).
+    fn finish_by(
+        &mut self,
+        txn: TxnId,
+        deadline: Option<Timestamp>,
+        mut on_event: impl FnMut(&Event) -> Option<Answer>,
+    ) -> Result<Outcome, DriverError> {
+        loop {
+            let left = deadline.map_or(FINISH_SLICE, |d| {
+                d.saturating_duration_since(self.core.now())
+            });
+            let Some(event) = self.next_event_within(left)? else {
+                if deadline.is_some() {
+                    return Err(DriverError::Deadline { txn });
+                }
+                continue;
+            };
+            match consider(txn, event, &mut on_event) {
+                Considered::Finished(outcome) => return Ok(outcome),
+                Considered::Answer(asked, answer) => self.answer(asked, answer)?,
+                Considered::Continue => {}
+            }
+        }
+    }
+
+    /// Runs one turn: waits for one wake (until the machine's timer or `until`) unless work is
+    /// due, fires due timers and drains.
+    fn step(&mut self, until: Timestamp) -> Result<(), DriverError> {
+        if let Some(wake_at) = self.core.wake_at(until) {
+            let wait = self
+                .core
+                .clock()
+                .until(wake_at.min(self.core.now() + IDLE_WAIT));
+            match self.wake_rx.recv_timeout(wait) {
+                Ok(wake) => self.apply(wake),
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {}
+            }
+        }
+        self.core.tick();
+        self.core.drain(&mut self.io)
     }
 
     fn apply(&mut self, wake: Wake) {
-        let now = self.clock.now();
-        match wake {
-            Wake::Input { generation, input } => {
-                if generation.is_some_and(|g| g != self.ws_generation) {
-                    tracing::trace!("input from an old connection dropped");
-                    return;
-                }
-                self.machine.handle_input(now, input);
-            }
-            Wake::Cancel { txn, reply } => {
-                let _ = reply.send(self.machine.cancel(now, txn));
-            }
-            Wake::Answer { txn, answer, reply } => {
-                let _ = reply.send(self.machine.answer(now, txn, answer));
-            }
+        if let Some((reply, result)) = self.core.apply(wake) {
+            let _ = reply.send(result);
         }
     }
+}
 
-    fn check_journal(&mut self) -> Result<(), DriverError> {
-        if let Some(record) = self.unpersisted.take() {
-            if let Err(error) = self.sink.persist(&record) {
-                let txn = record.txn;
-                self.unpersisted = Some(record);
-                return Err(DriverError::Persist { txn, error });
-            }
-            self.ready.push_back(Event::Persist(record));
-        }
-        Ok(())
+impl Transport for Io {
+    fn connect(&mut self, url: String, timeout: Duration, generation: u64) {
+        self.close();
+        self.ws = Some(ws::spawn(url, timeout, generation, &self.wake_tx));
     }
 
-    /// Drains events (journalling each record first) and then transmits, performing each.
-    /// A journal failure stops before any transmit.
-    fn drain(&mut self) -> Result<(), DriverError> {
-        self.check_journal()?;
-        loop {
-            while let Some(event) = self.machine.poll_event() {
-                match event {
-                    Event::Persist(record) => {
-                        if let Err(error) = self.sink.persist(&record) {
-                            tracing::error!(txn = %record.txn, %error, "journal failed: holding every send");
-                            let txn = record.txn;
-                            self.unpersisted = Some(record);
-                            return Err(DriverError::Persist { txn, error });
-                        }
-                        self.ready.push_back(Event::Persist(record));
-                    }
-                    Event::Finished { txn, outcome } => {
-                        tracing::info!(%txn, outcome = %outcome.class(), "finished");
-                        if let Err(error) = self.sink.finished(txn) {
-                            tracing::warn!(%txn, %error, "journal could not note the finish");
-                        }
-                        self.ready.push_back(Event::Finished { txn, outcome });
-                    }
-                    other => self.ready.push_back(other),
-                }
-            }
-            let Some(transmit) = self.machine.poll_transmit() else {
-                return Ok(());
-            };
-            self.perform(transmit);
-        }
-    }
-
-    fn perform(&mut self, transmit: Transmit) {
-        let Transmit {
-            txn,
-            moves_money,
-            kind,
-        } = transmit;
-        match kind {
-            TransmitKind::Connect { url, timeout } => {
-                self.ws_generation += 1;
-                if let Some(old) = self.ws.take() {
-                    let _ = old.tx.send(WsOut::Close);
-                }
-                tracing::debug!(generation = self.ws_generation, "connecting");
-                let timeout = self.transport_timeout(timeout);
-                self.ws = Some(ws::spawn(url, timeout, self.ws_generation, &self.wake_tx));
-            }
-            TransmitKind::Close => match self.ws.take() {
-                Some(link) => {
-                    let _ = link.tx.send(WsOut::Close);
-                }
-                None => self.feed_back(Input::Disconnected {
-                    reason: "not connected".into(),
-                }),
-            },
-            TransmitKind::Text(text) => self.send_ws(WsOut::Text(text), moves_money, txn),
-            TransmitKind::Binary(bytes) => self.send_ws(WsOut::Binary(bytes), moves_money, txn),
-            TransmitKind::Ping(bytes) => self.send_ws(WsOut::Ping(bytes), false, txn),
-            TransmitKind::Http {
-                id,
-                request,
-                timeout,
-                tls,
-            } => {
-                tracing::debug!(%id, ?txn, moves_money, method = %request.method, "sending request");
-                let timeout = self.transport_timeout(timeout);
-                let wake = self.wake_tx.clone();
-                let spawned = thread::Builder::new()
-                    .name("pos-http".into())
-                    .spawn(move || {
-                        let input = match http_client::send(&request, timeout, &tls) {
-                            Ok((response, peer_certificate)) => Input::HttpResponse {
-                                id,
-                                response,
-                                peer_certificate,
-                            },
-                            Err(error) => Input::HttpFailed { id, error },
-                        };
-                        let _ = wake.send(Wake::input(None, input));
-                    });
-                if let Err(e) = spawned {
-                    self.feed_back(Input::HttpFailed {
-                        id,
-                        error: pos_core::TransportError::Connect(format!("no thread: {e}")),
-                    });
-                }
-            }
-            TransmitKind::CallbackReply { id, response } => match &self.callbacks {
-                Some(route) => route.reply(id, response),
-                None => tracing::warn!(%id, "callback reply without a listener"),
-            },
-            other => tracing::warn!(?other, "transmit this runtime does not know"),
-        }
-    }
-
-    fn send_ws(&mut self, frame: WsOut, moves_money: bool, txn: Option<TxnId>) {
-        tracing::debug!(?txn, moves_money, "sending frame");
-        let sent = self
-            .ws
+    fn send_frame(&mut self, frame: WsFrame) -> bool {
+        self.ws
             .as_ref()
-            .is_some_and(|link| link.tx.send(frame).is_ok());
-        if !sent {
-            self.feed_back(Input::Disconnected {
-                reason: "not connected".into(),
+            .is_some_and(|link| link.tx.send(frame).is_ok())
+    }
+
+    fn close(&mut self) -> bool {
+        self.ws
+            .take()
+            .map(|link| link.tx.send(WsFrame::Close))
+            .is_some()
+    }
+
+    fn http(&mut self, id: RequestId, request: HttpRequest, timeout: Duration, tls: TlsTrust) {
+        let wake = self.wake_tx.clone();
+        let spawned = thread::Builder::new()
+            .name("pos-http".into())
+            .spawn(move || {
+                let input = http_input(id, http_client::send(&request, timeout, &tls));
+                let _ = wake.send(Wake::input(None, input));
             });
+        if let Err(e) = spawned {
+            let error = pos_core::TransportError::Connect(format!("no thread: {e}"));
+            let _ = self
+                .wake_tx
+                .send(Wake::input(None, Input::HttpFailed { id, error }));
         }
     }
 
-    /// Queues an input for the next turn, as if a transport reported it.
-    fn feed_back(&self, input: Input) {
-        let _ = self
-            .wake_tx
-            .send(Wake::input(Some(self.ws_generation), input));
+    fn callback_reply(&mut self, id: CallbackId, response: HttpResponse) {
+        match &self.callbacks {
+            Some(route) => route.reply(id, response),
+            None => tracing::warn!(%id, "callback reply without a listener"),
+        }
     }
 }
 

@@ -15,6 +15,26 @@ pub const MAX_HEAD: usize = 64 * 1024;
 /// The largest body accepted.
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
 
+/// The framing headers a runtime sets itself; a machine's own values for them are never
+/// forwarded.
+pub const OWN_HEADERS: [&str; 4] = ["host", "content-length", "connection", "transfer-encoding"];
+
+/// Returns the headers of a machine's request or reply that may go on the wire: every one
+/// except the runtime's own framing headers ([`OWN_HEADERS`]) and any whose name or value
+/// could split the message (CR, LF, or a colon in the name), which is dropped with a warning.
+pub fn forwardable_headers(headers: &Headers) -> impl Iterator<Item = (&str, &str)> {
+    headers.iter().filter(|(name, value)| {
+        if OWN_HEADERS.iter().any(|own| name.eq_ignore_ascii_case(own)) {
+            return false;
+        }
+        let splits = value.contains(['\r', '\n']) || name.contains(['\r', '\n', ':']);
+        if splits {
+            tracing::warn!(header = %name, "header not valid on the wire: dropped");
+        }
+        !splits
+    })
+}
+
 /// Encodes a request for `target` with `Connection: close`; the runtime's own `Host`,
 /// `Content-Length` and `Connection` replace any the machine set.
 #[must_use]
@@ -283,14 +303,7 @@ pub const fn reason_phrase(status: u16) -> &'static str {
 }
 
 fn push_headers(out: &mut String, headers: &Headers) {
-    for (name, value) in headers.iter() {
-        let skip = ["host", "content-length", "connection", "transfer-encoding"]
-            .iter()
-            .any(|s| name.eq_ignore_ascii_case(s));
-        // CR or LF in a value would let a peer's data split the message.
-        if skip || value.contains(['\r', '\n']) || name.contains(['\r', '\n', ':']) {
-            continue;
-        }
+    for (name, value) in forwardable_headers(headers) {
         out.push_str(name);
         out.push_str(": ");
         out.push_str(value);

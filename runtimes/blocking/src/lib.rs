@@ -155,6 +155,7 @@
 //! and path only — never headers (Authorization), query strings or bodies.
 pub mod callback;
 pub mod clock;
+pub mod core;
 mod driver;
 pub mod error;
 pub mod http1;

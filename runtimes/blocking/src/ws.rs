@@ -11,6 +11,7 @@ use pos_core::{Input, Timestamp, TransportError};
 use tungstenite::{HandshakeError, Message, WebSocket};
 
 use crate::clock::Clock;
+use crate::core::WsFrame;
 use crate::driver::Wake;
 use crate::http_client;
 use crate::url::{Scheme, Target};
@@ -18,19 +19,10 @@ use crate::url::{Scheme, Target};
 /// How long a connection thread waits for a frame before looking at its outbound queue.
 pub(crate) const POLL: Duration = Duration::from_millis(5);
 
-/// A frame or command for the connection thread.
-#[derive(Debug)]
-pub(crate) enum WsOut {
-    Text(String),
-    Binary(Vec<u8>),
-    Ping(Vec<u8>),
-    Close,
-}
-
 /// The driver's end of one connection.
 #[derive(Debug)]
 pub(crate) struct WsLink {
-    pub(crate) tx: Sender<WsOut>,
+    pub(crate) tx: Sender<WsFrame>,
 }
 
 /// Opens a connection on a new thread; everything it learns goes to `wake` tagged `generation`.
@@ -56,7 +48,7 @@ pub(crate) fn spawn(
     WsLink { tx }
 }
 
-fn run(url: &str, timeout: Duration, generation: u64, wake: &Sender<Wake>, rx: &Receiver<WsOut>) {
+fn run(url: &str, timeout: Duration, generation: u64, wake: &Sender<Wake>, rx: &Receiver<WsFrame>) {
     let send = |input: Input| wake.send(Wake::input(Some(generation), input)).is_ok();
     let mut ws = match open(url, timeout) {
         Ok(ws) => ws,
@@ -107,16 +99,16 @@ fn open(url: &str, timeout: Duration) -> Result<WebSocket<TcpStream>, TransportE
 /// Moves frames both ways until the link ends; returns why it ended.
 pub(crate) fn pump<S: io::Read + io::Write>(
     ws: &mut WebSocket<S>,
-    rx: &Receiver<WsOut>,
+    rx: &Receiver<WsFrame>,
     deliver: &dyn Fn(Input) -> bool,
 ) -> String {
     loop {
         loop {
             let frame = match rx.try_recv() {
-                Ok(WsOut::Text(t)) => Message::Text(t.into()),
-                Ok(WsOut::Binary(b)) => Message::Binary(b.into()),
-                Ok(WsOut::Ping(p)) => Message::Ping(p.into()),
-                Ok(WsOut::Close) => {
+                Ok(WsFrame::Text(t)) => Message::Text(t.into()),
+                Ok(WsFrame::Binary(b)) => Message::Binary(b.into()),
+                Ok(WsFrame::Ping(p)) => Message::Ping(p.into()),
+                Ok(WsFrame::Close) => {
                     let _ = ws.close(None);
                     let _ = ws.flush();
                     return "closed by the POS".into();

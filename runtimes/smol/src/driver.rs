@@ -20,11 +20,6 @@ use crate::http_client;
 use crate::spawn::Spawner;
 use crate::ws::{self, WsLink, WsOut};
 
-/// The shortest real transport timeout on a scaled clock (unless the machine asked for less):
-/// one executor thread may be handshaking for hundreds of terminals at once, and that queueing
-/// must not be mistaken for a lost reply, which would leave a sale unresolved.
-const MIN_REAL_TIMEOUT: Duration = Duration::from_secs(2);
-
 /// Drives one machine on smol: performs its transmits as tasks on real sockets, feeds the
 /// results back, fires its timers on the runtime's suspend-aware [`Clock`], journals its
 /// persist records before sending, and hands its events to the caller.
@@ -354,13 +349,6 @@ impl<M: Machine> Driver<M> {
         self.drain().await
     }
 
-    /// Converts a machine's transport timeout into real time for the sockets.
-    fn transport_timeout(&self, machine_time: Duration) -> Duration {
-        self.clock
-            .real(machine_time)
-            .max(MIN_REAL_TIMEOUT.min(machine_time))
-    }
-
     fn apply(&mut self, wake: Wake) {
         let now = self.clock.now();
         match wake {
@@ -458,7 +446,7 @@ impl<M: Machine> Driver<M> {
                     let _ = old.tx.try_send(WsOut::Close);
                 }
                 tracing::debug!(generation = self.ws_generation, "connecting");
-                let timeout = self.transport_timeout(timeout);
+                let timeout = self.clock.transport_timeout(timeout);
                 self.ws = Some(ws::spawn(
                     &self.spawner,
                     url,
@@ -485,7 +473,7 @@ impl<M: Machine> Driver<M> {
                 tls,
             } => {
                 tracing::debug!(%id, ?txn, moves_money, method = %request.method, "sending request");
-                let timeout = self.transport_timeout(timeout);
+                let timeout = self.clock.transport_timeout(timeout);
                 let wake = self.wake_tx.clone();
                 self.spawner
                     .spawn(async move {

@@ -13,7 +13,7 @@ use core::time::Duration;
 use bytes::Bytes;
 use futures_rustls::TlsConnector;
 use http_body_util::{BodyExt, Full, Limited};
-use pos_blocking::http1::MAX_BODY;
+use pos_blocking::http1::{self, MAX_BODY};
 use pos_blocking::tls;
 use pos_blocking::url::Target;
 use pos_core::{Fingerprint, HttpRequest, HttpResponse, Method, TlsTrust, TransportError};
@@ -131,13 +131,8 @@ fn to_hyper(
         .method(request.method.as_str())
         .uri(target.path_and_query.as_str())
         .header(http::header::HOST, target.host_header());
-    for (name, value) in request.headers.iter() {
-        let reserved = ["host", "content-length", "connection", "transfer-encoding"]
-            .iter()
-            .any(|r| name.eq_ignore_ascii_case(r));
-        if !reserved {
-            builder = builder.header(name, value);
-        }
+    for (name, value) in http1::forwardable_headers(&request.headers) {
+        builder = builder.header(name, value);
     }
     if !request.body.is_empty()
         || matches!(request.method, Method::Post | Method::Put | Method::Patch)

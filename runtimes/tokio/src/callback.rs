@@ -14,7 +14,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use pos_blocking::ServeError;
 use pos_blocking::callback::REPLY_TIMEOUT;
-use pos_blocking::http1::MAX_BODY;
+use pos_blocking::http1::{self, MAX_BODY};
 use pos_core::{CallbackId, Headers, HttpRequest, HttpResponse, Input, Method};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc::UnboundedSender;
@@ -340,13 +340,7 @@ async fn dispatch(request: HttpRequest, shared: &Shared) -> HttpResponse {
 
 fn to_hyper(response: &HttpResponse) -> http::Response<Full<Bytes>> {
     let mut builder = http::Response::builder().status(response.status);
-    for (name, value) in response.headers.iter() {
-        if ["content-length", "connection", "transfer-encoding"]
-            .iter()
-            .any(|own| name.eq_ignore_ascii_case(own))
-        {
-            continue;
-        }
+    for (name, value) in http1::forwardable_headers(&response.headers) {
         if let (Ok(name), Ok(value)) = (
             http::HeaderName::from_bytes(name.as_bytes()),
             http::HeaderValue::from_str(value),

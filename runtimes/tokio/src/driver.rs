@@ -18,10 +18,6 @@ use crate::handle::DriverHandle;
 use crate::http_client;
 use crate::ws::{self, WsOut};
 
-/// The shortest real transport timeout on a scaled clock: on a loaded runtime, scheduling
-/// delay must not pass for a lost reply.
-const MIN_REAL_TIMEOUT: Duration = Duration::from_millis(500);
-
 /// The longest wait of [`Driver::finish`] between two looks at its transaction.
 const FINISH_SLICE: Duration = Duration::from_secs(3600);
 
@@ -381,13 +377,6 @@ impl<M: Machine + Send + 'static> Driver<M> {
         while self.tasks.try_join_next().is_some() {}
     }
 
-    /// Converts a machine's transport timeout into real time for the sockets.
-    fn transport_timeout(&self, machine_time: Duration) -> Duration {
-        self.clock
-            .real(machine_time)
-            .max(MIN_REAL_TIMEOUT.min(machine_time))
-    }
-
     fn apply(&mut self, wake: Wake) {
         let now = self.clock.now();
         let mut machine = lock(&self.machine);
@@ -474,7 +463,7 @@ impl<M: Machine + Send + 'static> Driver<M> {
                     let _ = old.send(WsOut::Close);
                 }
                 tracing::debug!(generation = self.ws_generation, "connecting");
-                let timeout = self.transport_timeout(timeout);
+                let timeout = self.clock.transport_timeout(timeout);
                 self.ws = Some(ws::spawn(
                     url,
                     timeout,
@@ -501,7 +490,7 @@ impl<M: Machine + Send + 'static> Driver<M> {
                 tls,
             } => {
                 tracing::debug!(%id, ?txn, moves_money, method = %request.method, "sending request");
-                let timeout = self.transport_timeout(timeout);
+                let timeout = self.clock.transport_timeout(timeout);
                 let wake = self.wake_tx.clone();
                 self.tasks.spawn(async move {
                     let input = match http_client::send(&request, timeout, &tls).await {

@@ -6,7 +6,7 @@ use core::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
-use pos_blocking::http1::MAX_BODY;
+use pos_blocking::http1::{self, MAX_BODY};
 use pos_blocking::url::Target;
 use pos_core::{Fingerprint, Headers, HttpRequest, HttpResponse, Method, TlsTrust, TransportError};
 
@@ -14,9 +14,6 @@ use crate::connect;
 
 /// A response and, for HTTPS, the fingerprint of the certificate the server presented.
 pub type Answered = (HttpResponse, Option<Fingerprint>);
-
-/// Headers the client sets itself; a machine's own values for them are ignored.
-const OWN_HEADERS: [&str; 4] = ["host", "content-length", "connection", "transfer-encoding"];
 
 /// Sends one request and waits for its whole response until `timeout` has passed.
 ///
@@ -73,10 +70,7 @@ fn to_hyper(
         .method(request.method.as_str())
         .uri(target.path_and_query.as_str())
         .header(http::header::HOST, target.host_header());
-    for (name, value) in request.headers.iter() {
-        if OWN_HEADERS.iter().any(|own| name.eq_ignore_ascii_case(own)) {
-            continue;
-        }
+    for (name, value) in http1::forwardable_headers(&request.headers) {
         match (
             http::HeaderName::from_bytes(name.as_bytes()),
             http::HeaderValue::from_str(value),

@@ -251,6 +251,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn numbers_keep_their_exact_wire_text() {
+        // An amount sent as a JSON number must reach Money digit for digit, never via f64
+        // (found by fuzzing: 7.777…73e87 came back as 7.777…78e87).
+        let obj: Map<String, Value> = serde_json::from_str(
+            r#"{"a":12345678901234567.89,"b":0.1000000000000000055,"c":1250}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            text_field(&obj, "a").as_deref(),
+            Some("12345678901234567.89")
+        );
+        assert_eq!(
+            text_field(&obj, "b").as_deref(),
+            Some("0.1000000000000000055")
+        );
+        assert_eq!(text_field(&obj, "c").as_deref(), Some("1250"));
+    }
+
+    #[test]
     fn response_codes_normalise() {
         assert_eq!(ResponseCode::parse(Some("000")), ResponseCode::Success);
         assert_eq!(ResponseCode::parse(Some("0")), ResponseCode::Success);

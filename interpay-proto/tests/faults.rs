@@ -129,3 +129,26 @@ fn gateway_unavailable_is_rejected_without_doubt() {
     };
     assert_eq!(r.reason, pos_core::RejectReason::Unavailable);
 }
+
+/// Found by fuzzing: StartSession delivered twice, the reply to the first copy lost, the
+/// second answered 9012 DUPLICATE. The session is live at the gateway, so the machine must not
+/// report `Rejected` (nothing charged); it waits for the callback, which says Approved.
+#[test]
+fn duplicated_start_whose_first_reply_is_lost_is_not_rejected() {
+    let mut pair = pair();
+    pair.add_fault(FaultRule::new(
+        Dir::ToSim,
+        Matcher::contains("\"ACTION\":\"StartSession\""),
+        Fault::Duplicate,
+    ));
+    pair.add_fault(FaultRule::new(
+        Dir::ToPos,
+        Matcher::contains("\"CODE\":\"0000\""),
+        Fault::Drop,
+    ));
+    let txn = pair.start(sale(1000)).unwrap();
+    let outcome = pair.run_until_finished(txn);
+    assert_eq!(outcome.class(), OutcomeClass::Approved, "{outcome:?}");
+    assert!(transcript(&pair).contains("DUPLICATE REQUESTID"));
+    assert_eq!(pair.money_requests(txn), 1);
+}

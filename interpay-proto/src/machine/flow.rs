@@ -98,11 +98,16 @@ impl InterpayMachine {
             return;
         };
         let earlier_doubt = session.possibly_delivered;
+        // A REQUESTID this machine drew from its CSPRNG cannot collide with an older session in
+        // practice, so a 9012 for it means our own StartSession arrived twice (a duplicated
+        // delivery whose first reply was lost): the session may be live and the card may still
+        // be charged. Only a POS-supplied reference can be a genuine reuse (spec §4.4).
+        let ours_twice = session.operation.reference().is_none();
         session.last_reply = Some((reply.code.clone(), reply.text.clone()));
         match classify_start(&reply.code, &reply.text) {
             StartClass::Delivered => self.delivered(now, base, reply),
             StartClass::RetryOnPeer => self.start_failed(now, base, false),
-            StartClass::Duplicate if earlier_doubt => self.indeterminate(now),
+            StartClass::Duplicate if earlier_doubt || ours_twice => self.indeterminate(now),
             StartClass::Duplicate => {
                 let Some(outcome) = self.with_session(|s| {
                     s.rejected(

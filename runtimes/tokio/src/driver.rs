@@ -1,13 +1,14 @@
-//! The generic async driver: runs any [`Machine`] on tokio sockets and timers.
-
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+//! The generic async driver: runs any [`Machine`] on tokio sockets and timers. The logic is
+//! `pos_blocking`'s [`DriverCore`]; this file awaits, spawns tasks and does I/O.
 
 use core::time::Duration;
-use pos_blocking::{Clock, DriverError, MemorySink, PersistSink};
+use pos_blocking::core::{
+    Considered, DriverCore, SharedMachine, Transport, WsFrame, consider, http_input,
+};
+use pos_blocking::{Clock, DriverError, PersistSink};
 use pos_core::{
-    Answer, CommandError, Event, HttpRequest, Input, Machine, Operation, Outcome, PersistRecord,
-    Timestamp, Transmit, TransmitKind, TxnId, WallClock,
+    Answer, CallbackId, CommandError, Event, HttpRequest, HttpResponse, Machine, Operation,
+    Outcome, PersistRecord, RequestId, Timestamp, TlsTrust, TxnId, WallClock,
 };
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::sync::oneshot;
@@ -16,7 +17,7 @@ use tokio::task::JoinSet;
 use crate::callback::{CallbackListener, CallbackRoute};
 use crate::handle::DriverHandle;
 use crate::http_client;
-use crate::ws::{self, WsOut};
+use crate::ws;
 
 /// The longest wait of [`Driver::finish`] between two looks at its transaction.
 const FINISH_SLICE: Duration = Duration::from_secs(3600);
@@ -44,54 +45,33 @@ const FINISH_SLICE: Duration = Duration::from_secs(3600);
 /// # Ok(()) }
 /// ```
 pub struct Driver<M> {
-    /// Shared with the callback listener, which asks `accepts_callback` while routing.
-    machine: Arc<Mutex<M>>,
-    clock: Clock,
-    wake_tx: UnboundedSender<Wake>,
+    /// The machine is shared with the callback listener, which asks `accepts_callback` while
+    /// routing.
+    core: DriverCore<SharedMachine<M>>,
     wake_rx: UnboundedReceiver<Wake>,
-    sink: Box<dyn PersistSink>,
-    unpersisted: Option<PersistRecord>,
-    ready: VecDeque<Event>,
-    ws: Option<UnboundedSender<WsOut>>,
-    ws_generation: u64,
-    callbacks: Option<CallbackRoute>,
-    /// Transport tasks; dropping the driver aborts them.
-    tasks: JoinSet<()>,
+    io: Io,
 }
 
 impl<M: core::fmt::Debug> core::fmt::Debug for Driver<M> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Driver")
-            .field("machine", &*lock(&self.machine))
-            .field("ready", &self.ready.len())
+            .field("core", &self.core)
             .finish_non_exhaustive()
     }
 }
 
 /// Something for the driver's loop: an input from a transport task or a command from a
 /// [`DriverHandle`].
-#[derive(Debug)]
-pub(crate) enum Wake {
-    Input {
-        /// The WebSocket generation it came from; `None` for HTTP and callbacks.
-        generation: Option<u64>,
-        input: Input,
-    },
-    Cancel {
-        txn: TxnId,
-        reply: oneshot::Sender<Result<(), CommandError>>,
-    },
-    Answer {
-        txn: TxnId,
-        answer: Answer,
-        reply: oneshot::Sender<Result<(), CommandError>>,
-    },
-}
+pub(crate) type Wake = pos_blocking::core::Wake<oneshot::Sender<Result<(), CommandError>>>;
 
-impl Wake {
-    pub(crate) const fn input(generation: Option<u64>, input: Input) -> Self {
-        Self::Input { generation, input }
-    }
+/// The driver's sockets: transport tasks report on `wake_tx`.
+#[derive(Debug)]
+struct Io {
+    wake_tx: UnboundedSender<Wake>,
+    ws: Option<UnboundedSender<WsFrame>>,
+    callbacks: Option<CallbackRoute>,
+    /// Transport tasks; dropping the driver aborts them.
+    tasks: JoinSet<()>,
 }
 
 impl<M: Machine + Send + 'static> Driver<M> {
@@ -101,17 +81,14 @@ impl<M: Machine + Send + 'static> Driver<M> {
     pub fn new(machine: M, clock: Clock) -> Self {
         let (wake_tx, wake_rx) = unbounded_channel();
         Self {
-            machine: Arc::new(Mutex::new(machine)),
-            clock,
-            wake_tx,
+            core: DriverCore::new(SharedMachine::new(machine), clock),
             wake_rx,
-            sink: Box::new(MemorySink::new()),
-            unpersisted: None,
-            ready: VecDeque::new(),
-            ws: None,
-            ws_generation: 0,
-            callbacks: None,
-            tasks: JoinSet::new(),
+            io: Io {
+                wake_tx,
+                ws: None,
+                callbacks: None,
+                tasks: JoinSet::new(),
+            },
         }
     }
 
@@ -121,7 +98,7 @@ impl<M: Machine + Send + 'static> Driver<M> {
     /// driver's sends, which is what persist-before-send requires.
     #[must_use]
     pub fn with_sink(mut self, sink: impl PersistSink + 'static) -> Self {
-        self.sink = Box::new(sink);
+        self.core.set_sink(sink);
         self
     }
 
@@ -130,23 +107,23 @@ impl<M: Machine + Send + 'static> Driver<M> {
     /// Any number of drivers attach to one listener.
     #[must_use]
     pub fn with_callback_listener(self, listener: &CallbackListener) -> Self {
-        let machine = self.machine.clone();
+        let machine = self.core.machine().clone();
         let accepts =
-            Arc::new(move |request: &HttpRequest| lock(&machine).accepts_callback(request));
+            std::sync::Arc::new(move |request: &HttpRequest| machine.accepts_callback(request));
         self.with_callbacks(listener.machine_route(accepts))
     }
 
     /// Receives the callbacks of a [`CallbackListener::route`] (routed by path prefix).
     #[must_use]
     pub fn with_callbacks(mut self, route: CallbackRoute) -> Self {
-        route.attach(self.wake_tx.clone());
-        self.callbacks = Some(route);
+        route.attach(self.io.wake_tx.clone());
+        self.io.callbacks = Some(route);
         self
     }
 
     /// Runs `f` on the machine to read its state, e.g. `|m| m.is_connected()`.
     pub fn with_machine<R>(&self, f: impl FnOnce(&M) -> R) -> R {
-        f(&lock(&self.machine))
+        f(&self.core.machine().lock())
     }
 
     /// Runs a vendor-specific command on the machine at the current time (e.g. Paynt's
@@ -159,26 +136,23 @@ impl<M: Machine + Send + 'static> Driver<M> {
         &mut self,
         f: impl FnOnce(&mut M, Timestamp) -> R,
     ) -> Result<R, DriverError> {
-        self.check_journal()?;
-        let result = f(&mut lock(&self.machine), self.clock.now());
-        self.drain()?;
-        Ok(result)
+        self.run(|core| Ok(core.command(|machine, now| f(&mut machine.lock(), now))))
     }
 
     /// Returns the driver's clock.
     pub const fn clock(&self) -> &Clock {
-        &self.clock
+        self.core.clock()
     }
 
     /// Returns the wall clock to construct machines with.
     pub const fn wall(&self) -> WallClock {
-        self.clock.wall()
+        self.core.clock().wall()
     }
 
     /// Returns a handle that cancels or answers from another task while this one waits.
     #[must_use]
     pub fn handle(&self) -> DriverHandle {
-        DriverHandle::new(self.wake_tx.clone())
+        DriverHandle::new(self.io.wake_tx.clone())
     }
 
     /// Starts an operation and performs its first transmits.
@@ -187,17 +161,7 @@ impl<M: Machine + Send + 'static> Driver<M> {
     /// [`DriverError::Command`] when the machine refuses; [`DriverError::Persist`] when the
     /// journal fails (nothing was sent).
     pub async fn start(&mut self, operation: Operation) -> Result<TxnId, DriverError> {
-        self.check_journal()?;
-        let (txn, vendor) = {
-            let mut machine = lock(&self.machine);
-            (
-                machine.start(self.clock.now(), operation)?,
-                machine.vendor(),
-            )
-        };
-        tracing::info!(%txn, vendor, "started");
-        self.drain()?;
-        Ok(txn)
+        self.run(|core| core.start(operation))
     }
 
     /// Takes over a transaction from a record journalled before a crash.
@@ -205,11 +169,7 @@ impl<M: Machine + Send + 'static> Driver<M> {
     /// # Errors
     /// As [`Driver::start`].
     pub async fn resume(&mut self, record: PersistRecord) -> Result<TxnId, DriverError> {
-        self.check_journal()?;
-        let txn = lock(&self.machine).resume(self.clock.now(), record)?;
-        tracing::info!(%txn, "resumed");
-        self.drain()?;
-        Ok(txn)
+        self.run(|core| core.resume(record))
     }
 
     /// Asks the terminal to cancel; the outcome still arrives as an event.
@@ -217,9 +177,7 @@ impl<M: Machine + Send + 'static> Driver<M> {
     /// # Errors
     /// As [`Driver::start`].
     pub async fn cancel(&mut self, txn: TxnId) -> Result<(), DriverError> {
-        self.check_journal()?;
-        lock(&self.machine).cancel(self.clock.now(), txn)?;
-        self.drain()
+        self.run(|core| core.cancel(txn))
     }
 
     /// Answers a question the terminal asked.
@@ -227,9 +185,7 @@ impl<M: Machine + Send + 'static> Driver<M> {
     /// # Errors
     /// As [`Driver::start`].
     pub async fn answer(&mut self, txn: TxnId, answer: Answer) -> Result<(), DriverError> {
-        self.check_journal()?;
-        lock(&self.machine).answer(self.clock.now(), txn, answer)?;
-        self.drain()
+        self.run(|core| core.answer(txn, answer))
     }
 
     /// Returns the next event, waiting at most `max_wait` of machine time for one while the
@@ -241,14 +197,14 @@ impl<M: Machine + Send + 'static> Driver<M> {
         &mut self,
         max_wait: Duration,
     ) -> Result<Option<Event>, DriverError> {
-        let until = self.clock.now() + max_wait;
+        let until = self.core.now() + max_wait;
         loop {
-            self.check_journal()?;
-            if let Some(event) = self.ready.pop_front() {
+            self.core.journal_held()?;
+            if let Some(event) = self.core.pop_event() {
                 return Ok(Some(event));
             }
             self.step(until).await?;
-            if self.ready.is_empty() && self.clock.now() >= until {
+            if !self.core.has_events() && self.core.now() >= until {
                 return Ok(None);
             }
         }
@@ -264,15 +220,9 @@ impl<M: Machine + Send + 'static> Driver<M> {
     pub async fn finish(
         &mut self,
         txn: TxnId,
-        mut on_event: impl FnMut(&Event) -> Option<Answer>,
+        on_event: impl FnMut(&Event) -> Option<Answer>,
     ) -> Result<Outcome, DriverError> {
-        loop {
-            if let Some(event) = self.next_event_within(FINISH_SLICE).await? {
-                if let Some(outcome) = self.offer(txn, event, &mut on_event).await? {
-                    return Ok(outcome);
-                }
-            }
-        }
+        self.finish_by(txn, None, on_event).await
     }
 
     /// Like [`Driver::finish`] but gives up after `max_wait` of machine time with
@@ -284,18 +234,10 @@ impl<M: Machine + Send + 'static> Driver<M> {
         &mut self,
         txn: TxnId,
         max_wait: Duration,
-        mut on_event: impl FnMut(&Event) -> Option<Answer>,
+        on_event: impl FnMut(&Event) -> Option<Answer>,
     ) -> Result<Outcome, DriverError> {
-        let until = self.clock.now() + max_wait;
-        loop {
-            let left = until.saturating_duration_since(self.clock.now());
-            let Some(event) = self.next_event_within(left).await? else {
-                return Err(DriverError::Deadline { txn });
-            };
-            if let Some(outcome) = self.offer(txn, event, &mut on_event).await? {
-                return Ok(outcome);
-            }
-        }
+        let until = self.core.now() + max_wait;
+        self.finish_by(txn, Some(until), on_event).await
     }
 
     /// Tries the journal again after a [`DriverError::Persist`]; on success the driver goes on.
@@ -303,8 +245,7 @@ impl<M: Machine + Send + 'static> Driver<M> {
     /// # Errors
     /// [`DriverError::Persist`] when it fails again.
     pub async fn retry_persist(&mut self) -> Result<(), DriverError> {
-        self.check_journal()?;
-        self.drain()
+        self.core.drain(&mut self.io)
     }
 
     /// Replaces the sink, e.g. after the disk came back, and retries the journal.
@@ -315,224 +256,109 @@ impl<M: Machine + Send + 'static> Driver<M> {
         &mut self,
         sink: impl PersistSink + 'static,
     ) -> Result<(), DriverError> {
-        self.sink = Box::new(sink);
+        self.core.set_sink(sink);
         self.retry_persist().await
     }
 
-    /// Shows an event to the caller, gives the machine the caller's answer to a question, and
-    /// returns the outcome when it is `txn`'s end.
-    async fn offer(
+    /// Journals a held record, runs a command on the core, and drains what it produced.
+    fn run<R>(
+        &mut self,
+        command: impl FnOnce(&mut DriverCore<SharedMachine<M>>) -> Result<R, CommandError>,
+    ) -> Result<R, DriverError> {
+        self.core.journal_held()?;
+        let result = command(&mut self.core)?;
+        self.core.drain(&mut self.io)?;
+        Ok(result)
+    }
+
+    /// Waits for `txn`'s outcome until `deadline` (machine time; `None`: as long as it takes).
+    async fn finish_by(
         &mut self,
         txn: TxnId,
-        event: Event,
-        on_event: &mut impl FnMut(&Event) -> Option<Answer>,
-    ) -> Result<Option<Outcome>, DriverError> {
-        let reply = on_event(&event);
-        match event {
-            Event::Question { txn: asked, .. } => {
-                if let Some(answer) = reply {
-                    self.answer(asked, answer).await?;
+        deadline: Option<Timestamp>,
+        mut on_event: impl FnMut(&Event) -> Option<Answer>,
+    ) -> Result<Outcome, DriverError> {
+        loop {
+            let left = deadline.map_or(FINISH_SLICE, |d| {
+                d.saturating_duration_since(self.core.now())
+            });
+            let Some(event) = self.next_event_within(left).await? else {
+                if deadline.is_some() {
+                    return Err(DriverError::Deadline { txn });
                 }
-                Ok(None)
+                continue;
+            };
+            match consider(txn, event, &mut on_event) {
+                Considered::Finished(outcome) => return Ok(outcome),
+                Considered::Answer(asked, answer) => self.answer(asked, answer).await?,
+                Considered::Continue => {}
             }
-            Event::Finished { txn: done, outcome } if done == txn => Ok(Some(outcome)),
-            _ => Ok(None),
         }
     }
 
-    /// Runs one turn: waits for a wake or the machine's next timer (until `until` at most),
-    /// applies every wake that is ready, fires a due timer and drains the machine.
+    /// Runs one turn: waits for a wake or the machine's next timer (until `until` at most)
+    /// unless work is due, applies every wake that is ready, fires a due timer and drains.
     async fn step(&mut self, until: Timestamp) -> Result<(), DriverError> {
-        let now = self.clock.now();
-        let wake_at = lock(&self.machine)
-            .poll_timeout()
-            .map_or(until, |t| t.min(until));
-        let wait = self.clock.until(wake_at);
-        let deadline = tokio::time::Instant::now() + wait;
-        tokio::select! {
-            wake = self.wake_rx.recv() => {
-                if let Some(wake) = wake {
-                    self.apply(wake);
+        if let Some(wake_at) = self.core.wake_at(until) {
+            let deadline = tokio::time::Instant::now() + self.core.clock().until(wake_at);
+            tokio::select! {
+                wake = self.wake_rx.recv() => {
+                    if let Some(wake) = wake {
+                        self.apply(wake);
+                    }
                 }
+                () = tokio::time::sleep_until(deadline) => {}
             }
-            () = tokio::time::sleep_until(deadline) => {}
         }
         // Everything that arrived meanwhile, in order, before looking at the timers.
         while let Ok(wake) = self.wake_rx.try_recv() {
             self.apply(wake);
         }
-        let now = self.clock.now().max(now);
-        {
-            let mut machine = lock(&self.machine);
-            if machine.poll_timeout().is_some_and(|t| t <= now) {
-                machine.handle_timeout(now);
-            }
-        }
-        self.reap();
-        self.drain()
-    }
-
-    /// Forgets transport tasks that ended.
-    fn reap(&mut self) {
-        while self.tasks.try_join_next().is_some() {}
+        self.core.tick();
+        // Forget transport tasks that ended.
+        while self.io.tasks.try_join_next().is_some() {}
+        self.core.drain(&mut self.io)
     }
 
     fn apply(&mut self, wake: Wake) {
-        let now = self.clock.now();
-        let mut machine = lock(&self.machine);
-        match wake {
-            Wake::Input { generation, input } => {
-                if generation.is_some_and(|g| g != self.ws_generation) {
-                    tracing::trace!("input from an old connection dropped");
-                    return;
-                }
-                machine.handle_input(now, input);
-            }
-            Wake::Cancel { txn, reply } => {
-                let _ = reply.send(machine.cancel(now, txn));
-            }
-            Wake::Answer { txn, answer, reply } => {
-                let _ = reply.send(machine.answer(now, txn, answer));
-            }
+        if let Some((reply, result)) = self.core.apply(wake) {
+            let _ = reply.send(result);
         }
-    }
-
-    fn check_journal(&mut self) -> Result<(), DriverError> {
-        if let Some(record) = self.unpersisted.take() {
-            if let Err(error) = self.sink.persist(&record) {
-                let txn = record.txn;
-                self.unpersisted = Some(record);
-                return Err(DriverError::Persist { txn, error });
-            }
-            self.ready.push_back(Event::Persist(record));
-        }
-        Ok(())
-    }
-
-    /// Drains events (journalling each record first) and then transmits, performing each.
-    /// A journal failure stops before any transmit.
-    fn drain(&mut self) -> Result<(), DriverError> {
-        self.check_journal()?;
-        loop {
-            loop {
-                let Some(event) = lock(&self.machine).poll_event() else {
-                    break;
-                };
-                self.take_event(event)?;
-            }
-            let Some(transmit) = lock(&self.machine).poll_transmit() else {
-                return Ok(());
-            };
-            self.perform(transmit);
-        }
-    }
-
-    fn take_event(&mut self, event: Event) -> Result<(), DriverError> {
-        match event {
-            Event::Persist(record) => {
-                if let Err(error) = self.sink.persist(&record) {
-                    tracing::error!(txn = %record.txn, %error, "journal failed: holding every send");
-                    let txn = record.txn;
-                    self.unpersisted = Some(record);
-                    return Err(DriverError::Persist { txn, error });
-                }
-                self.ready.push_back(Event::Persist(record));
-            }
-            Event::Finished { txn, outcome } => {
-                tracing::info!(%txn, outcome = %outcome.class(), "finished");
-                if let Err(error) = self.sink.finished(txn) {
-                    tracing::warn!(%txn, %error, "journal could not note the finish");
-                }
-                self.ready.push_back(Event::Finished { txn, outcome });
-            }
-            other => self.ready.push_back(other),
-        }
-        Ok(())
-    }
-
-    fn perform(&mut self, transmit: Transmit) {
-        let Transmit {
-            txn,
-            moves_money,
-            kind,
-        } = transmit;
-        match kind {
-            TransmitKind::Connect { url, timeout } => {
-                self.ws_generation += 1;
-                if let Some(old) = self.ws.take() {
-                    let _ = old.send(WsOut::Close);
-                }
-                tracing::debug!(generation = self.ws_generation, "connecting");
-                let timeout = self.clock.transport_timeout(timeout);
-                self.ws = Some(ws::spawn(
-                    url,
-                    timeout,
-                    self.ws_generation,
-                    &self.wake_tx,
-                    &mut self.tasks,
-                ));
-            }
-            TransmitKind::Close => match self.ws.take() {
-                Some(link) => {
-                    let _ = link.send(WsOut::Close);
-                }
-                None => self.feed_back(Input::Disconnected {
-                    reason: "not connected".into(),
-                }),
-            },
-            TransmitKind::Text(text) => self.send_ws(WsOut::Text(text), moves_money, txn),
-            TransmitKind::Binary(bytes) => self.send_ws(WsOut::Binary(bytes), moves_money, txn),
-            TransmitKind::Ping(bytes) => self.send_ws(WsOut::Ping(bytes), false, txn),
-            TransmitKind::Http {
-                id,
-                request,
-                timeout,
-                tls,
-            } => {
-                tracing::debug!(%id, ?txn, moves_money, method = %request.method, "sending request");
-                let timeout = self.clock.transport_timeout(timeout);
-                let wake = self.wake_tx.clone();
-                self.tasks.spawn(async move {
-                    let input = match http_client::send(&request, timeout, &tls).await {
-                        Ok((response, peer_certificate)) => Input::HttpResponse {
-                            id,
-                            response,
-                            peer_certificate,
-                        },
-                        Err(error) => Input::HttpFailed { id, error },
-                    };
-                    let _ = wake.send(Wake::input(None, input));
-                });
-            }
-            TransmitKind::CallbackReply { id, response } => match &self.callbacks {
-                Some(route) => route.reply(id, response),
-                None => tracing::warn!(%id, "callback reply without a listener"),
-            },
-            other => tracing::warn!(?other, "transmit this runtime does not know"),
-        }
-    }
-
-    fn send_ws(&self, frame: WsOut, moves_money: bool, txn: Option<TxnId>) {
-        tracing::debug!(?txn, moves_money, "sending frame");
-        let sent = self
-            .ws
-            .as_ref()
-            .is_some_and(|link| link.send(frame).is_ok());
-        if !sent {
-            self.feed_back(Input::Disconnected {
-                reason: "not connected".into(),
-            });
-        }
-    }
-
-    /// Queues an input for the next turn, as if a transport reported it.
-    fn feed_back(&self, input: Input) {
-        let _ = self
-            .wake_tx
-            .send(Wake::input(Some(self.ws_generation), input));
     }
 }
 
-fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
+impl Transport for Io {
+    fn connect(&mut self, url: String, timeout: Duration, generation: u64) {
+        self.close();
+        let link = ws::spawn(url, timeout, generation, &self.wake_tx, &mut self.tasks);
+        self.ws = Some(link);
+    }
+
+    fn send_frame(&mut self, frame: WsFrame) -> bool {
+        self.ws
+            .as_ref()
+            .is_some_and(|link| link.send(frame).is_ok())
+    }
+
+    fn close(&mut self) -> bool {
+        self.ws
+            .take()
+            .map(|link| link.send(WsFrame::Close))
+            .is_some()
+    }
+
+    fn http(&mut self, id: RequestId, request: HttpRequest, timeout: Duration, tls: TlsTrust) {
+        let wake = self.wake_tx.clone();
+        self.tasks.spawn(async move {
+            let input = http_input(id, http_client::send(&request, timeout, &tls).await);
+            let _ = wake.send(Wake::input(None, input));
+        });
+    }
+
+    fn callback_reply(&mut self, id: CallbackId, response: HttpResponse) {
+        match &self.callbacks {
+            Some(route) => route.reply(id, response),
+            None => tracing::warn!(%id, "callback reply without a listener"),
+        }
+    }
 }

@@ -10,17 +10,10 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::{self, Message};
 
+use pos_blocking::core::WsFrame;
+
 use crate::connect::{self, Stream};
 use crate::driver::Wake;
-
-/// A frame or command for the connection task.
-#[derive(Debug)]
-pub(crate) enum WsOut {
-    Text(String),
-    Binary(Vec<u8>),
-    Ping(Vec<u8>),
-    Close,
-}
 
 /// Opens a connection in a task of `tasks`; everything it learns goes to `wake` tagged
 /// `generation`. Returns the queue of frames to send.
@@ -30,7 +23,7 @@ pub(crate) fn spawn(
     generation: u64,
     wake: &UnboundedSender<Wake>,
     tasks: &mut tokio::task::JoinSet<()>,
-) -> UnboundedSender<WsOut> {
+) -> UnboundedSender<WsFrame> {
     let (tx, rx) = unbounded_channel();
     let wake = wake.clone();
     tasks.spawn(async move { run(&url, timeout, generation, &wake, rx).await });
@@ -42,7 +35,7 @@ async fn run(
     timeout: Duration,
     generation: u64,
     wake: &UnboundedSender<Wake>,
-    mut rx: UnboundedReceiver<WsOut>,
+    mut rx: UnboundedReceiver<WsFrame>,
 ) {
     let send = |input: Input| wake.send(Wake::input(Some(generation), input)).is_ok();
     let mut ws = match open(url, timeout).await {
@@ -82,17 +75,17 @@ async fn open(url: &str, timeout: Duration) -> Result<WebSocketStream<Stream>, T
 /// Moves frames both ways until the link ends; returns why it ended.
 async fn pump(
     ws: &mut WebSocketStream<Stream>,
-    rx: &mut UnboundedReceiver<WsOut>,
+    rx: &mut UnboundedReceiver<WsFrame>,
     deliver: &(dyn Fn(Input) -> bool + Sync),
 ) -> String {
     loop {
         tokio::select! {
             out = rx.recv() => {
                 let frame = match out {
-                    Some(WsOut::Text(t)) => Message::Text(t.into()),
-                    Some(WsOut::Binary(b)) => Message::Binary(b.into()),
-                    Some(WsOut::Ping(p)) => Message::Ping(p.into()),
-                    Some(WsOut::Close) => {
+                    Some(WsFrame::Text(t)) => Message::Text(t.into()),
+                    Some(WsFrame::Binary(b)) => Message::Binary(b.into()),
+                    Some(WsFrame::Ping(p)) => Message::Ping(p.into()),
+                    Some(WsFrame::Close) => {
                         let _ = ws.close(None).await;
                         return "closed by the POS".into();
                     }

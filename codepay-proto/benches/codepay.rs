@@ -2,7 +2,14 @@
 //! `serde_json::Value` floor, encode of an order request, one complete sale through the pair
 //! harness and the POS machine's share of it, and the serial framer's throughput. See
 //! `BENCHMARKS.md` at the workspace root.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a benchmark: its fixtures come from a recorded sale, not from the wire"
+)]
 
 #[path = "../../pos-core/benches/support/recorder.rs"]
 mod recorder;

@@ -1,7 +1,14 @@
 //! Criterion benches of interpay-proto: decode of a final-result callback beside the generic
 //! `serde_json::Value` floor, encode of a StartSession request, one complete sale through the
 //! pair harness and the POS machine's share of it. See `BENCHMARKS.md` at the workspace root.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a benchmark: its fixtures come from a recorded sale, not from the wire"
+)]
 
 #[path = "../../pos-core/benches/support/recorder.rs"]
 mod recorder;

@@ -7,7 +7,9 @@
     clippy::print_stdout,
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::panic
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a benchmark binary: it reports on stdout and stops on a broken run"
 )]
 
 #[path = "../../pos-core/benches/support/fleet.rs"]

@@ -68,7 +68,7 @@ impl<M: Machine> Machine for Recorder<M> {
     }
 
     fn answer(&mut self, now: Timestamp, txn: TxnId, answer: Answer) -> Result<(), CommandError> {
-        self.steps.push((now, Step::Answer(txn, answer.clone())));
+        self.steps.push((now, Step::Answer(txn, answer)));
         self.inner.answer(now, txn, answer)
     }
 

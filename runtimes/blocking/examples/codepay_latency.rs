@@ -34,6 +34,9 @@ use tungstenite::{Message, WebSocket};
 
 const APP_ID: &str = "wz0123456789abcdef";
 
+/// Rounds run before measuring (connections and caches warm).
+const WARM_UP: usize = 20;
+
 /// What the main thread asks the terminal thread to do.
 enum Trigger {
     /// The cashier presses cancel on the terminal (POS runs).
@@ -51,7 +54,8 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(500);
 
-    // --- the POS: blocking Driver + CodepayMachine ------------------------------------------
+    // The POS (blocking Driver + CodepayMachine) and the floor (a raw tungstenite client), each
+    // with its own terminal, measured alternately so that both see the same machine load.
     let (terminal, addr) = Terminal::start();
     let clock = Clock::start();
     let mut config = Config::new("127.0.0.1", APP_ID);
@@ -62,9 +66,15 @@ fn main() {
         .wait_until(Duration::from_secs(5), CodepayMachine::is_connected)
         .unwrap();
     assert!(up, "the POS never connected");
+    let (floor_terminal, floor_addr) = Terminal::start();
+    let tcp = TcpStream::connect(floor_addr).unwrap();
+    tcp.set_nodelay(true).unwrap();
+    let (mut client, _) = tungstenite::client(format!("ws://{floor_addr}/"), tcp).unwrap();
+
     let mut pos = Vec::with_capacity(iterations);
+    let mut floor = Vec::with_capacity(iterations);
     let mut frame = String::new();
-    for i in 0..iterations + 20 {
+    for i in 0..iterations + WARM_UP {
         let amount = Money::from_minor(1253, Currency::USD).unwrap(); // 53: slow customer
         let txn = driver
             .start(Operation::Sale {
@@ -74,13 +84,9 @@ fn main() {
                 reference: None,
             })
             .unwrap();
-        // Let the order reach the terminal, then cancel there: the result frame leaves at once.
-        let sent = loop {
-            let _ = driver.next_event_within(Duration::from_millis(2)).unwrap();
-            if let Some(sent) = terminal.trigger(Trigger::OperatorCancel) {
-                break sent;
-            }
-        };
+        // The cashier cancels on the terminal as soon as the order is there: the result frame
+        // leaves at once. This thread waits for it meanwhile, as a POS application does.
+        terminal.request(Trigger::OperatorCancel);
         let received = loop {
             match driver.next_event_within(Duration::from_secs(5)).unwrap() {
                 Some(Event::Finished { txn: t, outcome }) if t == txn => {
@@ -92,37 +98,32 @@ fn main() {
                 None => panic!("no Finished within 5 s"),
             }
         };
-        if i >= 20 {
-            pos.push(received.duration_since(sent.0));
-        }
-        frame = sent.1;
-    }
-    drop(driver);
-    terminal.stop();
+        let (sent, written) = terminal.written();
+        frame = written;
 
-    // --- the floor: a raw tungstenite client reading the same frame -------------------------
-    let (terminal, addr) = Terminal::start();
-    let tcp = TcpStream::connect(addr).unwrap();
-    tcp.set_nodelay(true).unwrap();
-    let (mut client, _) = tungstenite::client(format!("ws://{addr}/"), tcp).unwrap();
-    let mut floor = Vec::with_capacity(iterations);
-    for i in 0..iterations + 20 {
-        let (sent, _) = terminal.trigger(Trigger::Frame(frame.clone())).unwrap();
-        let received = loop {
+        // The same frame to the raw client.
+        floor_terminal.request(Trigger::Frame(frame.clone()));
+        let floor_received = loop {
             if let Message::Text(_) = client.read().unwrap() {
                 break Instant::now();
             }
         };
-        if i >= 20 {
-            floor.push(received.duration_since(sent));
+        let (floor_sent, _) = floor_terminal.written();
+        if i >= WARM_UP {
+            pos.push(received.duration_since(sent));
+            floor.push(floor_received.duration_since(floor_sent));
         }
     }
+    drop(driver);
     drop(client);
     terminal.stop();
+    floor_terminal.stop();
 
     let (p50, p99) = percentiles(&mut pos);
     let (f50, f99) = percentiles(&mut floor);
-    println!("CodePay result frame written -> POS receives Finished, {iterations} sales over loopback");
+    println!(
+        "CodePay result frame written -> POS receives Finished, {iterations} sales over loopback"
+    );
     println!("  blocking Driver + CodepayMachine: p50 {p50:>8.1?}  p99 {p99:>8.1?}");
     println!("  raw tungstenite client (floor):   p50 {f50:>8.1?}  p99 {f99:>8.1?}");
     println!(
@@ -152,7 +153,7 @@ fn ratio(a: Duration, b: Duration) -> String {
 /// The terminal: one thread serving a CodePay simulator over one WebSocket connection.
 struct Terminal {
     triggers: Sender<Trigger>,
-    sent: Receiver<Option<(Instant, String)>>,
+    sent: Receiver<(Instant, String)>,
     thread: thread::JoinHandle<()>,
 }
 
@@ -178,10 +179,13 @@ impl Terminal {
         )
     }
 
-    /// Asks the terminal to write a result frame; returns when it was written, and the frame
-    /// (None when no order was running to cancel).
-    fn trigger(&self, trigger: Trigger) -> Option<(Instant, String)> {
+    /// Asks the terminal to write a result frame (a cancel waits for the order to arrive).
+    fn request(&self, trigger: Trigger) {
         self.triggers.send(trigger).unwrap();
+    }
+
+    /// Returns when the requested result frame was written, and the frame.
+    fn written(&self) -> (Instant, String) {
         self.sent.recv().unwrap()
     }
 
@@ -194,7 +198,7 @@ impl Terminal {
 fn serve(
     mut ws: WebSocket<TcpStream>,
     triggers: &Receiver<Trigger>,
-    sent: &Sender<Option<(Instant, String)>>,
+    sent: &Sender<(Instant, String)>,
 ) {
     let origin = Instant::now();
     let now = || Timestamp::ZERO + origin.elapsed();
@@ -204,6 +208,7 @@ fn serve(
         WallClock::new(1_767_264_120_000),
     );
     sim.handle_input(now(), SimInput::Connected);
+    let mut cancel_pending = false;
     ws.get_mut()
         .set_read_timeout(Some(Duration::from_micros(200)))
         .unwrap();
@@ -229,28 +234,27 @@ fn serve(
             write(&mut ws, t);
         }
         match triggers.try_recv() {
-            Ok(Trigger::OperatorCancel) => {
-                if !sim.operator_cancel(now()) {
-                    sent.send(None).unwrap();
-                    continue;
-                }
-                let mut first = None;
-                while let Some(t) = sim.poll_transmit() {
-                    let at = Instant::now();
-                    let text = write(&mut ws, t);
-                    if first.is_none() {
-                        first = text.map(|s| (at, s));
-                    }
-                }
-                sent.send(first).unwrap();
-            }
+            Ok(Trigger::OperatorCancel) => cancel_pending = true,
             Ok(Trigger::Frame(frame)) => {
                 let at = Instant::now();
                 ws.send(Message::text(frame.clone())).unwrap();
-                sent.send(Some((at, frame))).unwrap();
+                sent.send((at, frame)).unwrap();
             }
             Err(std::sync::mpsc::TryRecvError::Empty) => {}
             Err(std::sync::mpsc::TryRecvError::Disconnected) => return,
+        }
+        // The order may not have arrived yet: cancel as soon as one runs.
+        if cancel_pending && sim.operator_cancel(now()) {
+            cancel_pending = false;
+            let mut first = None;
+            while let Some(t) = sim.poll_transmit() {
+                let at = Instant::now();
+                let text = write(&mut ws, t);
+                if first.is_none() {
+                    first = text.map(|s| (at, s));
+                }
+            }
+            sent.send(first.expect("a result frame")).unwrap();
         }
     }
 }

@@ -1,0 +1,399 @@
+//! A fleet of POS machines, each with its own simulator, on one virtual clock: the event loop
+//! of the scale examples (`connect-proto` and `interpay-proto`, `examples/connect_scale.rs`, `examples/interpay_scale.rs`).
+//!
+//! One thread, one timer heap keyed by (wake time, pair); every message is delivered at once
+//! (zero latency), so the time measured is the machines', the simulators' and the loop's CPU.
+//! Each terminal runs sales back to back (1 s apart) until the simulated window ends, so N
+//! transactions are in flight almost all the time. A pair's simulator is replaced by a fresh
+//! one before each sale: the simulators keep a log of every exchange (for conformance tests),
+//! which would otherwise grow without bound over a long run. Included through `#[path]`.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::Duration;
+
+use pos_core::{
+    Answer, Event, HttpRequest, Input, Machine, Operation, OutcomeClass, Question, SimInput,
+    SimTransmit, Simulator, Timestamp, TransmitKind, TransportError, TxnId,
+};
+
+/// How the fleet runs.
+pub(crate) struct Plan<M, S> {
+    /// How many terminals (one POS machine and one simulator each).
+    pub(crate) terminals: usize,
+    /// How long to simulate.
+    pub(crate) window: Duration,
+    /// Builds the POS machine of terminal `i`.
+    pub(crate) machine: Box<dyn Fn(usize) -> M>,
+    /// Builds a simulator for terminal `i`'s `n`-th sale.
+    pub(crate) sim: Box<dyn Fn(usize, u64) -> S>,
+    /// The operation of terminal `i`'s `n`-th sale.
+    pub(crate) sale: Box<dyn Fn(usize, u64) -> Operation>,
+}
+
+/// What a run did.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    /// Transactions started.
+    pub(crate) started: u64,
+    /// Transactions finished, by outcome class: approved, declined, cancelled, rejected,
+    /// unknown.
+    pub(crate) finished: [u64; 5],
+    /// Inputs given to POS machines (frames, HTTP responses, callbacks, connection events).
+    pub(crate) pos_inputs: u64,
+    /// Timeouts handled by POS machines.
+    pub(crate) pos_timeouts: u64,
+    /// The most transactions in flight at once.
+    pub(crate) peak_in_flight: u64,
+}
+
+impl Stats {
+    /// Returns the number of finished transactions.
+    pub(crate) fn finished_total(&self) -> u64 {
+        self.finished.iter().sum()
+    }
+}
+
+struct Slot<M, S> {
+    pos: M,
+    sim: S,
+    txn: Option<TxnId>,
+    sales: u64,
+    next_start: Option<Timestamp>,
+    scheduled: Option<Timestamp>,
+}
+
+/// The fleet.
+pub(crate) struct Fleet<M, S> {
+    plan: Plan<M, S>,
+    slots: Vec<Slot<M, S>>,
+    heap: BinaryHeap<Reverse<(Timestamp, usize)>>,
+    end: Timestamp,
+    in_flight: u64,
+    /// What happened so far.
+    pub(crate) stats: Stats,
+}
+
+impl<M: Machine, S: Simulator> Fleet<M, S> {
+    /// Builds every terminal; terminal `i` starts its first sale at `i/N` of the first second,
+    /// so the fleet's requests spread over each second as a real fleet's would.
+    pub(crate) fn new(plan: Plan<M, S>) -> Self {
+        let n = plan.terminals.max(1);
+        let mut fleet = Self {
+            slots: Vec::with_capacity(n),
+            heap: BinaryHeap::with_capacity(2 * n),
+            end: Timestamp::ZERO + plan.window,
+            in_flight: 0,
+            stats: Stats::default(),
+            plan,
+        };
+        for i in 0..fleet.plan.terminals {
+            let offset = u64::try_from(i * 1000 / n).unwrap_or(0);
+            fleet.slots.push(Slot {
+                pos: (fleet.plan.machine)(i),
+                sim: (fleet.plan.sim)(i, 0),
+                txn: None,
+                sales: 0,
+                next_start: Some(Timestamp::ZERO + Duration::from_millis(offset)),
+                scheduled: None,
+            });
+            fleet.reschedule(i);
+        }
+        fleet
+    }
+
+    /// Runs until the window ends and every transaction started in it has finished.
+    pub(crate) fn run(&mut self) {
+        while let Some(Reverse((at, i))) = self.heap.pop() {
+            let Some(slot) = self.slots.get_mut(i) else {
+                continue;
+            };
+            if slot.scheduled != Some(at) {
+                continue; // superseded by a later reschedule
+            }
+            slot.scheduled = None;
+            self.step(i, at);
+            self.reschedule(i);
+        }
+    }
+
+    fn step(&mut self, i: usize, now: Timestamp) {
+        let Some(slot) = self.slots.get_mut(i) else {
+            return;
+        };
+        if slot.next_start.is_some_and(|t| t <= now) {
+            slot.next_start = None;
+            slot.sales += 1;
+            slot.sim = (self.plan.sim)(i, slot.sales);
+            let op = (self.plan.sale)(i, slot.sales);
+            match slot.pos.start(now, op) {
+                Ok(txn) => {
+                    slot.txn = Some(txn);
+                    self.stats.started += 1;
+                    self.in_flight += 1;
+                    self.stats.peak_in_flight = self.stats.peak_in_flight.max(self.in_flight);
+                }
+                Err(e) => panic!("terminal {i} refused a sale: {e}"),
+            }
+        }
+        if slot.sim.poll_timeout().is_some_and(|t| t <= now) {
+            slot.sim.handle_timeout(now);
+        }
+        if slot.pos.poll_timeout().is_some_and(|t| t <= now) {
+            slot.pos.handle_timeout(now);
+            self.stats.pos_timeouts += 1;
+        }
+        self.pump(i, now);
+    }
+
+    /// Delivers everything both sides have to say, at once, until both are quiet.
+    fn pump(&mut self, i: usize, now: Timestamp) {
+        let end = self.end;
+        let Some(slot) = self.slots.get_mut(i) else {
+            return;
+        };
+        loop {
+            let mut progressed = false;
+            while let Some(event) = slot.pos.poll_event() {
+                progressed = true;
+                match event {
+                    Event::Finished { txn, outcome } if slot.txn == Some(txn) => {
+                        slot.txn = None;
+                        self.in_flight -= 1;
+                        let class = match outcome.class() {
+                            OutcomeClass::Approved => 0,
+                            OutcomeClass::Declined => 1,
+                            OutcomeClass::Cancelled => 2,
+                            OutcomeClass::Rejected => 3,
+                            _ => 4,
+                        };
+                        if let Some(n) = self.stats.finished.get_mut(class) {
+                            *n += 1;
+                        }
+                        let next = now + Duration::from_secs(1);
+                        slot.next_start = (next < end).then_some(next);
+                    }
+                    Event::Question {
+                        txn,
+                        question: Question::SignatureCheck { .. },
+                    } => {
+                        let _ = slot
+                            .pos
+                            .answer(now, txn, Answer::Signature { accepted: true });
+                    }
+                    _ => {}
+                }
+            }
+            while let Some(t) = slot.pos.poll_transmit() {
+                progressed = true;
+                let input = match t.kind {
+                    TransmitKind::Connect { .. } => {
+                        slot.pos.handle_input(now, Input::Connected);
+                        self.stats.pos_inputs += 1;
+                        Some(SimInput::Connected)
+                    }
+                    TransmitKind::Close => Some(SimInput::Disconnected),
+                    TransmitKind::Text(s) => Some(SimInput::Text(s)),
+                    TransmitKind::Binary(b) => Some(SimInput::Binary(b)),
+                    TransmitKind::Ping(p) => Some(SimInput::Ping(p)),
+                    TransmitKind::Http { id, request, .. } => {
+                        Some(SimInput::HttpRequest { id, request })
+                    }
+                    TransmitKind::CallbackReply { id, response } => {
+                        Some(SimInput::CallbackResponse { id, response })
+                    }
+                    _ => None,
+                };
+                if let Some(input) = input {
+                    slot.sim.handle_input(now, input);
+                }
+            }
+            while let Some(t) = slot.sim.poll_transmit() {
+                progressed = true;
+                let input = match t {
+                    SimTransmit::Text(s) => Some(Input::Text(s)),
+                    SimTransmit::Binary(b) => Some(Input::Binary(b)),
+                    SimTransmit::Pong(p) => Some(Input::Pong(p)),
+                    SimTransmit::Close => Some(Input::Disconnected {
+                        reason: "closed by the terminal".into(),
+                    }),
+                    SimTransmit::HttpResponse { id, response } => Some(Input::HttpResponse {
+                        id,
+                        response,
+                        peer_certificate: None,
+                    }),
+                    SimTransmit::HttpDrop { id } => Some(Input::HttpFailed {
+                        id,
+                        error: TransportError::Io("connection closed without a response".into()),
+                    }),
+                    SimTransmit::Callback { id, request } => Some(Input::Callback {
+                        id,
+                        request: HttpRequest {
+                            url: path_and_query(&request.url),
+                            ..request
+                        },
+                    }),
+                    _ => None,
+                };
+                if let Some(input) = input {
+                    slot.pos.handle_input(now, input);
+                    self.stats.pos_inputs += 1;
+                }
+            }
+            if !progressed {
+                return;
+            }
+        }
+    }
+
+    fn reschedule(&mut self, i: usize) {
+        let Some(slot) = self.slots.get_mut(i) else {
+            return;
+        };
+        let wake = [
+            slot.next_start,
+            slot.pos.poll_timeout(),
+            slot.sim.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        // A machine that is idle after the window ends keeps housekeeping timers (retention of
+        // finished transactions); they are not part of the measured traffic.
+        let wake = wake.filter(|w| *w <= self.end || slot.txn.is_some());
+        if wake != slot.scheduled {
+            slot.scheduled = wake;
+            if let Some(w) = wake {
+                self.heap.push(Reverse((w, i)));
+            }
+        }
+    }
+}
+
+/// Strips scheme and authority: a callback listener sees only the path and query.
+fn path_and_query(url: &str) -> String {
+    match url.split_once("://") {
+        Some((_, rest)) => rest
+            .find('/')
+            .and_then(|i| rest.get(i..))
+            .unwrap_or("/")
+            .into(),
+        None => url.into(),
+    }
+}
+
+/// Process measurements from `/proc` (Linux): CPU time and resident memory.
+pub(crate) mod proc {
+    use std::time::Duration;
+
+    /// Returns the CPU time this thread has run (from `/proc/thread-self/schedstat`).
+    pub(crate) fn cpu_time() -> Duration {
+        let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+        let ns = text
+            .split_whitespace()
+            .next()
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        Duration::from_nanos(ns)
+    }
+
+    /// Returns a `/proc/self/status` field in bytes (`VmRSS`, `VmHWM`).
+    pub(crate) fn status_bytes(field: &str) -> u64 {
+        let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        text.lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    }
+}
+
+/// The scale examples' command line: without `--n`, runs each size in a fresh child process
+/// (so each peak RSS is its own) and prints a table; with `--n N`, runs one size and prints
+/// one row. `--minutes M` sets the window (default 10), `--sizes a,b,c` the sizes.
+pub(crate) fn cli<M: Machine, S: Simulator>(
+    vendor: &str,
+    plan: impl Fn(usize, Duration) -> Plan<M, S>,
+) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let value = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let minutes: u64 = value("--minutes")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    if let Some(n) = value("--n").and_then(|v| v.parse::<usize>().ok()) {
+        run_one(n, Duration::from_secs(minutes * 60), &plan);
+        return;
+    }
+    let sizes: Vec<usize> = value("--sizes")
+        .unwrap_or_else(|| "1000,10000,100000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    println!(
+        "{vendor}: N terminals, each running sales back to back for {minutes} min of virtual time, one thread"
+    );
+    println!("{HEADER}");
+    let exe = std::env::current_exe().unwrap_or_default();
+    for n in sizes {
+        let status = std::process::Command::new(&exe)
+            .args(["--n", &n.to_string(), "--minutes", &minutes.to_string()])
+            .status();
+        if !status.is_ok_and(|s| s.success()) {
+            println!("N={n}: the run failed");
+        }
+    }
+}
+
+const HEADER: &str = "N\tstarted\tfinished(A/D/C/R/U)\tpos_inputs\tcpu_s\twall_s\tcpu_us/txn\tcpu_us/pos_input\tpeak_in_flight\tidle_B/terminal\tpeak_B/in-flight_txn";
+
+fn run_one<M: Machine, S: Simulator>(
+    n: usize,
+    window: Duration,
+    plan: &impl Fn(usize, Duration) -> Plan<M, S>,
+) {
+    let base = proc::status_bytes("VmRSS");
+    let mut fleet = Fleet::new(plan(n, window));
+    let idle = proc::status_bytes("VmRSS");
+    let cpu0 = proc::cpu_time();
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the example measures its own wall time"
+    )]
+    let wall0 = std::time::Instant::now();
+    fleet.run();
+    let wall = wall0.elapsed();
+    let cpu = proc::cpu_time().saturating_sub(cpu0);
+    let hwm = proc::status_bytes("VmHWM");
+    let s = &fleet.stats;
+    let finished = s.finished_total();
+    let per_txn_us = cpu.as_nanos() / u128::from(finished.max(1)) / 1000;
+    let per_input_ns = cpu.as_nanos() / u128::from(s.pos_inputs.max(1));
+    let n64 = u64::try_from(n.max(1)).unwrap_or(1);
+    let f = s.finished;
+    println!(
+        "{n}\t{}\t{finished} ({}/{}/{}/{}/{})\t{}\t{}.{:03}\t{}.{:03}\t{per_txn_us}\t{}.{:03}\t{}\t{}\t{}",
+        s.started,
+        f[0],
+        f[1],
+        f[2],
+        f[3],
+        f[4],
+        s.pos_inputs,
+        cpu.as_secs(),
+        cpu.subsec_millis(),
+        wall.as_secs(),
+        wall.subsec_millis(),
+        per_input_ns / 1000,
+        per_input_ns % 1000,
+        s.peak_in_flight,
+        idle.saturating_sub(base) / n64,
+        hwm.saturating_sub(idle) / s.peak_in_flight.max(1),
+    );
+    if s.started != finished {
+        println!("  {} transactions did not finish", s.started - finished);
+    }
+}

@@ -292,8 +292,8 @@ impl<M: Machine> Driver<M> {
         }
     }
 
-    /// Runs one turn: waits for one wake (until the machine's timer or `until`) unless work is
-    /// due, fires due timers and drains.
+    /// Runs one turn: unless work is due, waits for a wake (until the machine's timer or
+    /// `until`) and applies every wake that is ready; then fires a due timer and drains.
     fn step(&mut self, until: Timestamp) -> Result<(), DriverError> {
         if let Some(wake_at) = self.core.wake_at(until) {
             let wait = self
@@ -303,6 +303,9 @@ impl<M: Machine> Driver<M> {
             match self.wake_rx.recv_timeout(wait) {
                 Ok(wake) => self.apply(wake),
                 Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {}
+            }
+            while let Ok(wake) = self.wake_rx.try_recv() {
+                self.apply(wake);
             }
         }
         self.core.tick();

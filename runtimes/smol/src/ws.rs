@@ -5,6 +5,7 @@ use core::time::Duration;
 
 use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::Message;
+use pos_blocking::core::WsFrame;
 use pos_blocking::url::{Scheme, Target};
 use pos_core::{Input, TransportError};
 use smol::Timer;
@@ -17,19 +18,10 @@ use crate::driver::Wake;
 use crate::http_client;
 use crate::spawn::Spawner;
 
-/// A frame or command for the connection task.
-#[derive(Debug)]
-pub(crate) enum WsOut {
-    Text(String),
-    Binary(Vec<u8>),
-    Ping(Vec<u8>),
-    Close,
-}
-
 /// The driver's end of one connection.
 #[derive(Debug)]
 pub(crate) struct WsLink {
-    pub(crate) tx: Sender<WsOut>,
+    pub(crate) tx: Sender<WsFrame>,
 }
 
 /// Opens a connection on a new task; everything it learns goes to `wake` tagged `generation`.
@@ -52,7 +44,7 @@ async fn run(
     timeout: Duration,
     generation: u64,
     wake: &Sender<Wake>,
-    rx: &Receiver<WsOut>,
+    rx: &Receiver<WsFrame>,
 ) {
     let send = |input: Input| wake.try_send(Wake::input(Some(generation), input)).is_ok();
     let opened = open(url)
@@ -97,14 +89,14 @@ async fn open(url: &str) -> Result<WebSocketStream<TcpStream>, TransportError> {
 
 /// What the pump woke up for.
 enum Turn {
-    Out(Option<WsOut>),
+    Out(Option<WsFrame>),
     In(Option<Result<Message, async_tungstenite::tungstenite::Error>>),
 }
 
 /// Moves frames both ways until the link ends; returns why it ended.
 async fn pump(
     ws: &mut WebSocketStream<TcpStream>,
-    rx: &Receiver<WsOut>,
+    rx: &Receiver<WsFrame>,
     deliver: &(dyn Fn(Input) -> bool + Sync),
 ) -> String {
     loop {
@@ -116,10 +108,10 @@ async fn pump(
         let input = match turn {
             Turn::Out(out) => {
                 let frame = match out {
-                    Some(WsOut::Text(t)) => Message::Text(t.into()),
-                    Some(WsOut::Binary(b)) => Message::Binary(b.into()),
-                    Some(WsOut::Ping(p)) => Message::Ping(p.into()),
-                    Some(WsOut::Close) => {
+                    Some(WsFrame::Text(t)) => Message::Text(t.into()),
+                    Some(WsFrame::Binary(b)) => Message::Binary(b.into()),
+                    Some(WsFrame::Ping(p)) => Message::Ping(p.into()),
+                    Some(WsFrame::Close) => {
                         let _ = ws.close(None).await;
                         return "closed by the POS".into();
                     }

@@ -296,8 +296,9 @@ impl<M: Machine + Send + 'static> Driver<M> {
         }
     }
 
-    /// Runs one turn: waits for a wake or the machine's next timer (until `until` at most)
-    /// unless work is due, applies every wake that is ready, fires a due timer and drains.
+    /// Runs one turn: unless work is due, waits for a wake or the machine's next timer (until
+    /// `until` at most) and applies every wake that is ready; then fires a due timer and
+    /// drains the machine.
     async fn step(&mut self, until: Timestamp) -> Result<(), DriverError> {
         if let Some(wake_at) = self.core.wake_at(until) {
             let deadline = tokio::time::Instant::now() + self.core.clock().until(wake_at);
@@ -309,10 +310,10 @@ impl<M: Machine + Send + 'static> Driver<M> {
                 }
                 () = tokio::time::sleep_until(deadline) => {}
             }
-        }
-        // Everything that arrived meanwhile, in order, before looking at the timers.
-        while let Ok(wake) = self.wake_rx.try_recv() {
-            self.apply(wake);
+            // Everything that arrived meanwhile, in order, before looking at the timers.
+            while let Ok(wake) = self.wake_rx.try_recv() {
+                self.apply(wake);
+            }
         }
         self.core.tick();
         // Forget transport tasks that ended.

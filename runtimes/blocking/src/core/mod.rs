@@ -4,8 +4,9 @@
 //!
 //! A driver only waits, spawns and does I/O. One turn of any driver is:
 //!
-//! 1. wait (its own way) for a [`Wake`] until [`DriverCore::wake_at`], unless work is due;
-//!    hand each wake to [`DriverCore::apply`] (a command's result goes back on its reply);
+//! 1. unless work is due, wait (its own way) for a [`Wake`] until [`DriverCore::wake_at`] and
+//!    hand it and every wake queued behind it to [`DriverCore::apply`] (a command's result
+//!    goes back on its reply);
 //! 2. [`DriverCore::tick`]: inputs the core queued itself and a due timer reach the machine;
 //! 3. drain: [`DriverCore::drain`] with the sink called inline, or, to journal elsewhere (smol
 //!    runs the sink on its blocking pool), a loop over [`DriverCore::poll_work`] that reports
@@ -311,6 +312,11 @@ impl<M: Machine> DriverCore<M> {
     /// Returns the machine time a driver may wait until for a wake (the machine's next timer,
     /// at most `until`), or `None` when there is work to do right away (a due timer or an
     /// input the core queued itself).
+    ///
+    /// On `None` a driver goes straight to [`DriverCore::tick`], leaving the wakes that queued
+    /// up meanwhile for the next turn: a timer that fell due goes first, as on the machine's
+    /// own timeline. (Connect's signature answer is sent from a timer due at once; a poll
+    /// reply handled before it loses the answer.)
     #[must_use]
     pub fn wake_at(&self, until: Timestamp) -> Option<Timestamp> {
         if !self.feedback.is_empty() {

@@ -4,18 +4,17 @@
 //!
 //! [`TransmitKind::CallbackReply`]: pos_core::TransmitKind::CallbackReply
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use core::time::Duration;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use pos_blocking::ServeError;
+use pos_blocking::callback::{self as shared, Matcher, Routes};
 use pos_blocking::http1::MAX_BODY;
-use pos_core::{CallbackId, HttpRequest, HttpResponse, Input};
+use pos_core::{CallbackId, HttpRequest, HttpResponse};
 use smol::Task;
 use smol::Timer;
 use smol::channel::Sender;
@@ -26,8 +25,8 @@ use smol_hyper::rt::{FuturesIo, SmolTimer};
 use crate::driver::Wake;
 use crate::spawn::Spawner;
 
-/// How long a callback waits for the machine's reply before it is answered 503.
-pub const REPLY_TIMEOUT: Duration = Duration::from_secs(20);
+pub use pos_blocking::callback::REPLY_TIMEOUT;
+
 /// How long one inbound connection may stay open.
 pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -67,8 +66,8 @@ impl CallbackListener {
         let addr = listener
             .local_addr()
             .map_err(|e| ServeError::Bind(e.to_string()))?;
-        let public_base = public_base.unwrap_or_else(|| format!("http://{addr}/"));
-        let shared = Arc::new(Shared::default());
+        let public_base = shared::public_base(addr, public_base);
+        let shared = Arc::new(Shared::new(|wake| !wake.is_closed()));
         let accept = spawner.spawn(accept_loop(listener, shared.clone(), spawner.clone()));
         tracing::info!(%addr, "callback listener bound");
         Ok(Self {
@@ -94,7 +93,19 @@ impl CallbackListener {
     /// Returns the public URL of a path below the base, e.g. `url_for("till-1/")`.
     #[must_use]
     pub fn url_for(&self, path: &str) -> String {
-        format!("{}{}", self.public_base, path.trim_start_matches('/'))
+        shared::url_for(&self.public_base, path)
+    }
+
+    /// Returns how many callbacks were handed to a driver so far.
+    #[must_use]
+    pub fn delivered(&self) -> u64 {
+        self.shared.delivered()
+    }
+
+    /// Returns how many callbacks no route took (answered `404`).
+    #[must_use]
+    pub fn unrouted(&self) -> u64 {
+        self.shared.unrouted()
     }
 
     /// Returns the handle a driver uses to receive the callbacks under `path_prefix`.
@@ -102,7 +113,7 @@ impl CallbackListener {
     pub fn route(&self, path_prefix: &str) -> CallbackRoute {
         CallbackRoute {
             shared: self.shared.clone(),
-            prefix: format!("/{}", path_prefix.trim_start_matches('/')),
+            matcher: Matcher::prefix(path_prefix),
         }
     }
 
@@ -118,45 +129,29 @@ impl CallbackListener {
 #[derive(Clone, Debug)]
 pub struct CallbackRoute {
     shared: Arc<Shared>,
-    prefix: String,
+    matcher: Matcher,
 }
 
 impl CallbackRoute {
     /// Returns the path prefix this route receives.
     #[must_use]
     pub fn prefix(&self) -> &str {
-        &self.prefix
+        self.matcher.as_prefix().unwrap_or("/")
     }
 
     pub(crate) fn attach(&self, wake: Sender<Wake>) {
-        if let Ok(mut routes) = self.shared.routes.lock() {
-            routes.retain(|(p, _)| p != &self.prefix);
-            routes.push((self.prefix.clone(), wake));
-        }
+        self.shared.attach(self.matcher.clone(), wake);
     }
 
     pub(crate) fn reply(&self, id: CallbackId, response: HttpResponse) {
-        let waiter = self
-            .shared
-            .pending
-            .lock()
-            .ok()
-            .and_then(|mut p| p.remove(&id.0));
-        match waiter {
-            Some(tx) => {
-                let _ = tx.try_send(response);
-            }
-            None => tracing::debug!(%id, "callback reply for a request that is gone"),
+        if let Some(tx) = self.shared.take_reply(id) {
+            let _ = tx.try_send(response);
         }
     }
 }
 
-#[derive(Debug, Default)]
-struct Shared {
-    next_id: AtomicU64,
-    routes: Mutex<Vec<(String, Sender<Wake>)>>,
-    pending: Mutex<BTreeMap<u64, Sender<HttpResponse>>>,
-}
+/// The listener's routing table (from `pos-blocking`).
+type Shared = Routes<Sender<Wake>, Sender<HttpResponse>>;
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, spawner: Spawner) {
     loop {
@@ -221,41 +216,19 @@ async fn read(request: http::Request<Incoming>) -> Result<HttpRequest, u16> {
 }
 
 async fn dispatch(request: HttpRequest, shared: &Shared) -> HttpResponse {
-    let path = request.path().to_owned();
-    let route = shared.routes.lock().ok().and_then(|routes| {
-        routes
-            .iter()
-            .filter(|(prefix, _)| path.starts_with(prefix.as_str()))
-            .max_by_key(|(prefix, _)| prefix.len())
-            .map(|(_, tx)| tx.clone())
-    });
-    let Some(route) = route else {
-        tracing::debug!("callback for no route");
-        return HttpResponse::new(404);
-    };
-    let id = CallbackId(shared.next_id.fetch_add(1, Ordering::SeqCst));
     let (tx, rx) = smol::channel::bounded(1);
-    if let Ok(mut p) = shared.pending.lock() {
-        p.insert(id.0, tx);
+    let send = |wake: &Sender<Wake>, input| wake.try_send(Wake::input(None, input)).is_ok();
+    match shared.deliver(request, tx, send) {
+        Ok(_pending) => {
+            async { rx.recv().await.unwrap_or_else(|_| HttpResponse::new(503)) }
+                .or(async {
+                    Timer::after(REPLY_TIMEOUT).await;
+                    HttpResponse::new(503)
+                })
+                .await
+        }
+        Err(response) => response,
     }
-    tracing::debug!(%id, method = %request.method, "callback received");
-    let response = if route
-        .try_send(Wake::input(None, Input::Callback { id, request }))
-        .is_err()
-    {
-        HttpResponse::new(503)
-    } else {
-        async { rx.recv().await.unwrap_or_else(|_| HttpResponse::new(503)) }
-            .or(async {
-                Timer::after(REPLY_TIMEOUT).await;
-                HttpResponse::new(503)
-            })
-            .await
-    };
-    if let Ok(mut p) = shared.pending.lock() {
-        p.remove(&id.0);
-    }
-    response
 }
 
 fn to_hyper(response: HttpResponse) -> http::Response<Full<Bytes>> {

@@ -4,18 +4,16 @@
 //! [`Input::Callback`], and answers with the machine's
 //! [`TransmitKind::CallbackReply`](pos_core::TransmitKind::CallbackReply).
 
-use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use pos_blocking::ServeError;
-use pos_blocking::callback::REPLY_TIMEOUT;
+use pos_blocking::callback::{self as shared, Matcher, REPLY_TIMEOUT, Routes};
 use pos_blocking::http1::{self, MAX_BODY};
-use pos_core::{CallbackId, Headers, HttpRequest, HttpResponse, Input, Method};
+use pos_core::{CallbackId, Headers, HttpRequest, HttpResponse, Method};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
@@ -53,8 +51,8 @@ impl CallbackListener {
         let addr = listener
             .local_addr()
             .map_err(|e| ServeError::Bind(e.to_string()))?;
-        let public_base = public_base.unwrap_or_else(|| format!("http://{addr}/"));
-        let shared = Arc::new(Shared::default());
+        let public_base = shared::public_base(addr, public_base);
+        let shared = Arc::new(Shared::new(|wake| !wake.is_closed()));
         let task = tokio::spawn(accept_loop(listener, shared.clone()));
         tracing::info!(%addr, "callback listener bound");
         Ok(Self {
@@ -80,7 +78,7 @@ impl CallbackListener {
     /// Returns the public URL of a path below the base, e.g. `url_for("till-1/")`.
     #[must_use]
     pub fn url_for(&self, path: &str) -> String {
-        format!("{}{}", self.public_base, path.trim_start_matches('/'))
+        shared::url_for(&self.public_base, path)
     }
 
     /// Returns a route for a driver that receives the callbacks under `path_prefix`.
@@ -88,28 +86,26 @@ impl CallbackListener {
     pub fn route(&self, path_prefix: &str) -> CallbackRoute {
         CallbackRoute {
             shared: self.shared.clone(),
-            matcher: Matcher::Prefix(format!("/{}", path_prefix.trim_start_matches('/'))),
+            matcher: Matcher::prefix(path_prefix),
         }
     }
 
     /// Returns how many drivers are attached and still alive.
     #[must_use]
     pub fn attached(&self) -> usize {
-        let mut routes = lock(&self.shared.routes);
-        routes.retain(|r| !r.wake.is_closed());
-        routes.len()
+        self.shared.attached()
     }
 
     /// Returns how many callbacks were handed to a driver so far.
     #[must_use]
     pub fn delivered(&self) -> u64 {
-        self.shared.delivered.load(Ordering::SeqCst)
+        self.shared.delivered()
     }
 
     /// Returns how many callbacks no attached driver accepted (answered `404`).
     #[must_use]
     pub fn unrouted(&self) -> u64 {
-        self.shared.unrouted.load(Ordering::SeqCst)
+        self.shared.unrouted()
     }
 
     pub(crate) fn machine_route(
@@ -153,72 +149,22 @@ impl CallbackRoute {
     /// Returns the path prefix this route receives, or `None` when the machine decides.
     #[must_use]
     pub fn prefix(&self) -> Option<&str> {
-        match &self.matcher {
-            Matcher::Prefix(p) => Some(p),
-            Matcher::Machine(_) => None,
-        }
+        self.matcher.as_prefix()
     }
 
     pub(crate) fn attach(&self, wake: UnboundedSender<Wake>) {
-        let mut routes = lock(&self.shared.routes);
-        routes.retain(|r| !r.wake.is_closed());
-        if let Matcher::Prefix(prefix) = &self.matcher {
-            routes.retain(|r| !matches!(&r.matcher, Matcher::Prefix(p) if p == prefix));
-        }
-        routes.push(Route {
-            matcher: self.matcher.clone(),
-            wake,
-        });
+        self.shared.attach(self.matcher.clone(), wake);
     }
 
     pub(crate) fn reply(&self, id: CallbackId, response: HttpResponse) {
-        match lock(&self.shared.pending).remove(&id.0) {
-            Some(tx) => {
-                let _ = tx.send(response);
-            }
-            None => tracing::debug!(%id, "callback reply for a request that is gone"),
+        if let Some(tx) = self.shared.take_reply(id) {
+            let _ = tx.send(response);
         }
     }
 }
 
-#[derive(Clone)]
-enum Matcher {
-    Prefix(String),
-    Machine(Arc<dyn Fn(&HttpRequest) -> bool + Send + Sync>),
-}
-
-impl core::fmt::Debug for Matcher {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            Self::Prefix(p) => write!(f, "Prefix({p:?})"),
-            Self::Machine(_) => f.write_str("Machine"),
-        }
-    }
-}
-
-struct Route {
-    matcher: Matcher,
-    wake: UnboundedSender<Wake>,
-}
-
-#[derive(Default)]
-struct Shared {
-    next_id: AtomicU64,
-    delivered: AtomicU64,
-    unrouted: AtomicU64,
-    routes: Mutex<Vec<Route>>,
-    pending: Mutex<BTreeMap<u64, oneshot::Sender<HttpResponse>>>,
-}
-
-impl core::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Shared").finish_non_exhaustive()
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
+/// The listener's routing table (from `pos-blocking`).
+type Shared = Routes<UnboundedSender<Wake>, oneshot::Sender<HttpResponse>>;
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     // The connections live in this set: aborting the accept task closes them all.
@@ -290,51 +236,17 @@ async fn read_request(request: http::Request<hyper::body::Incoming>) -> Option<H
     })
 }
 
-/// Finds the driver for a request: the longest matching prefix, else the first machine that
-/// accepts it; hands it over and waits for the reply.
+/// Hands a request to its driver (the longest matching prefix, else the first machine that
+/// accepts it) and waits for the reply.
 async fn dispatch(request: HttpRequest, shared: &Shared) -> HttpResponse {
-    let wake = {
-        let mut routes = lock(&shared.routes);
-        routes.retain(|r| !r.wake.is_closed());
-        let path = request.path();
-        let by_prefix = routes
-            .iter()
-            .filter_map(|r| match &r.matcher {
-                Matcher::Prefix(p) if path.starts_with(p.as_str()) => Some((p.len(), r)),
-                _ => None,
-            })
-            .max_by_key(|(len, _)| *len)
-            .map(|(_, r)| r.wake.clone());
-        by_prefix.or_else(|| {
-            routes
-                .iter()
-                .find(|r| matches!(&r.matcher, Matcher::Machine(accepts) if accepts(&request)))
-                .map(|r| r.wake.clone())
-        })
-    };
-    let Some(wake) = wake else {
-        // The path may carry a callback token: it is not logged.
-        tracing::debug!("callback for no route");
-        shared.unrouted.fetch_add(1, Ordering::SeqCst);
-        return HttpResponse::new(404);
-    };
-    let id = CallbackId(shared.next_id.fetch_add(1, Ordering::SeqCst));
     let (tx, rx) = oneshot::channel();
-    lock(&shared.pending).insert(id.0, tx);
-    tracing::debug!(%id, method = %request.method, "callback received");
-    if wake
-        .send(Wake::input(None, Input::Callback { id, request }))
-        .is_err()
-    {
-        lock(&shared.pending).remove(&id.0);
-        return HttpResponse::new(503);
-    }
-    shared.delivered.fetch_add(1, Ordering::SeqCst);
-    let response = tokio::time::timeout(REPLY_TIMEOUT, rx).await;
-    lock(&shared.pending).remove(&id.0);
-    match response {
-        Ok(Ok(response)) => response,
-        _ => HttpResponse::new(503),
+    let send = |wake: &UnboundedSender<Wake>, input| wake.send(Wake::input(None, input)).is_ok();
+    match shared.deliver(request, tx, send) {
+        Ok(_pending) => match tokio::time::timeout(REPLY_TIMEOUT, rx).await {
+            Ok(Ok(response)) => response,
+            _ => HttpResponse::new(503),
+        },
+        Err(response) => response,
     }
 }
 

@@ -4,15 +4,18 @@
 //!
 //! [`TransmitKind::CallbackReply`]: pos_core::TransmitKind::CallbackReply
 
-use std::collections::BTreeMap;
+mod routes;
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Sender, channel};
-use std::sync::{Arc, Mutex};
 use std::thread;
 
 use core::time::Duration;
-use pos_core::{CallbackId, HttpRequest, HttpResponse, Input};
+use pos_core::{CallbackId, HttpRequest, HttpResponse};
+
+pub use routes::{Matcher, Pending, Routes, public_base, url_for};
 
 use crate::driver::Wake;
 use crate::error::ServeError;
@@ -45,8 +48,11 @@ impl CallbackListener {
         listener
             .set_nonblocking(true)
             .map_err(|e| ServeError::Bind(e.to_string()))?;
-        let public_base = public_base.unwrap_or_else(|| format!("http://{addr}/"));
-        let shared = Arc::new(Shared::default());
+        let public_base = routes::public_base(addr, public_base);
+        let shared = Arc::new(Shared {
+            stop: AtomicBool::new(false),
+            routes: Routes::new(|_| true),
+        });
         let thread = thread::Builder::new()
             .name("pos-callbacks".into())
             .spawn({
@@ -78,7 +84,19 @@ impl CallbackListener {
     /// Returns the public URL of a path below the base, e.g. `url_for("till-1/")`.
     #[must_use]
     pub fn url_for(&self, path: &str) -> String {
-        format!("{}{}", self.public_base, path.trim_start_matches('/'))
+        url_for(&self.public_base, path)
+    }
+
+    /// Returns how many callbacks were handed to a driver so far.
+    #[must_use]
+    pub fn delivered(&self) -> u64 {
+        self.shared.routes.delivered()
+    }
+
+    /// Returns how many callbacks no route took (answered `404`).
+    #[must_use]
+    pub fn unrouted(&self) -> u64 {
+        self.shared.routes.unrouted()
     }
 
     /// Returns the handle a driver uses to receive the callbacks under `path_prefix`.
@@ -86,7 +104,7 @@ impl CallbackListener {
     pub fn route(&self, path_prefix: &str) -> CallbackRoute {
         CallbackRoute {
             shared: self.shared.clone(),
-            prefix: format!("/{}", path_prefix.trim_start_matches('/')),
+            matcher: Matcher::prefix(path_prefix),
         }
     }
 
@@ -113,45 +131,31 @@ impl Drop for CallbackListener {
 #[derive(Clone, Debug)]
 pub struct CallbackRoute {
     shared: Arc<Shared>,
-    prefix: String,
+    matcher: Matcher,
 }
 
 impl CallbackRoute {
     /// Returns the path prefix this route receives.
     #[must_use]
     pub fn prefix(&self) -> &str {
-        &self.prefix
+        self.matcher.as_prefix().unwrap_or("/")
     }
 
     pub(crate) fn attach(&self, wake: Sender<Wake>) {
-        if let Ok(mut routes) = self.shared.routes.lock() {
-            routes.retain(|(p, _)| p != &self.prefix);
-            routes.push((self.prefix.clone(), wake));
-        }
+        self.shared.routes.attach(self.matcher.clone(), wake);
     }
 
     pub(crate) fn reply(&self, id: CallbackId, response: HttpResponse) {
-        let waiter = self
-            .shared
-            .pending
-            .lock()
-            .ok()
-            .and_then(|mut p| p.remove(&id.0));
-        match waiter {
-            Some(tx) => {
-                let _ = tx.send(response);
-            }
-            None => tracing::debug!(%id, "callback reply for a request that is gone"),
+        if let Some(tx) = self.shared.routes.take_reply(id) {
+            let _ = tx.send(response);
         }
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Shared {
     stop: AtomicBool,
-    next_id: AtomicU64,
-    routes: Mutex<Vec<(String, Sender<Wake>)>>,
-    pending: Mutex<BTreeMap<u64, Sender<HttpResponse>>>,
+    routes: Routes<Sender<Wake>, Sender<HttpResponse>>,
 }
 
 fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
@@ -193,44 +197,18 @@ fn dispatch(head: http1::RequestHead, body: Vec<u8>, shared: &Shared) -> HttpRes
     let Some(method) = head.method else {
         return HttpResponse::new(405);
     };
-    let path = head.target.split('?').next().unwrap_or("/");
-    let route = shared.routes.lock().ok().and_then(|routes| {
-        routes
-            .iter()
-            .filter(|(prefix, _)| path.starts_with(prefix.as_str()))
-            .max_by_key(|(prefix, _)| prefix.len())
-            .map(|(_, tx)| tx.clone())
-    });
-    let Some(route) = route else {
-        tracing::debug!(%path, "callback for no route");
-        return HttpResponse::new(404);
-    };
-    let id = CallbackId(shared.next_id.fetch_add(1, Ordering::SeqCst));
-    let (tx, rx) = channel();
-    if let Ok(mut p) = shared.pending.lock() {
-        p.insert(id.0, tx);
-    }
     let request = HttpRequest {
         method,
         url: head.target,
         headers: head.headers,
         body,
     };
-    tracing::debug!(%id, method = %request.method, "callback received");
-    if route
-        .send(Wake::input(None, Input::Callback { id, request }))
-        .is_err()
-    {
-        if let Ok(mut p) = shared.pending.lock() {
-            p.remove(&id.0);
-        }
-        return HttpResponse::new(503);
+    let (tx, rx) = channel();
+    let send = |wake: &Sender<Wake>, input| wake.send(Wake::input(None, input)).is_ok();
+    match shared.routes.deliver(request, tx, send) {
+        Ok(_pending) => rx
+            .recv_timeout(REPLY_TIMEOUT)
+            .unwrap_or_else(|_| HttpResponse::new(503)),
+        Err(response) => response,
     }
-    let response = rx
-        .recv_timeout(REPLY_TIMEOUT)
-        .unwrap_or_else(|_| HttpResponse::new(503));
-    if let Ok(mut p) = shared.pending.lock() {
-        p.remove(&id.0);
-    }
-    response
 }

@@ -1,5 +1,5 @@
 //! The async callback listener: hyper's HTTP/1.1 server on an `async-net` listener that hands
-//! each inbound request to the driver whose path prefix it matches, as [`Input::Callback`],
+//! each inbound request to the driver whose path prefix it matches, as [`Input::Callback`](pos_core::Input::Callback),
 //! and answers with the machine's [`TransmitKind::CallbackReply`].
 //!
 //! [`TransmitKind::CallbackReply`]: pos_core::TransmitKind::CallbackReply

@@ -1,7 +1,7 @@
 //! The callback listener: one hyper HTTP server, shared by any number of drivers, that hands
 //! each inbound request to the driver whose machine accepts it
 //! ([`pos_core::Machine::accepts_callback`]) or whose path prefix it matches, as
-//! [`Input::Callback`], and answers with the machine's
+//! [`Input::Callback`](pos_core::Input::Callback), and answers with the machine's
 //! [`TransmitKind::CallbackReply`](pos_core::TransmitKind::CallbackReply).
 
 use std::convert::Infallible;

@@ -1,5 +1,5 @@
 //! The callback listener: an HTTP server on a configurable address that hands each inbound
-//! request to the driver whose path prefix it matches, as [`Input::Callback`], and writes the
+//! request to the driver whose path prefix it matches, as [`Input::Callback`](pos_core::Input::Callback), and writes the
 //! machine's [`TransmitKind::CallbackReply`] back.
 //!
 //! [`TransmitKind::CallbackReply`]: pos_core::TransmitKind::CallbackReply

@@ -117,6 +117,38 @@ impl<M: Machine, S: Simulator> Fleet<M, S> {
         }
     }
 
+    /// Runs every wake-up due up to `limit`, then stops (transactions stay in flight).
+    pub(crate) fn run_until(&mut self, limit: Timestamp) {
+        while self
+            .heap
+            .peek()
+            .is_some_and(|Reverse((at, _))| *at <= limit)
+        {
+            let Some(Reverse((at, i))) = self.heap.pop() else {
+                return;
+            };
+            let Some(slot) = self.slots.get_mut(i) else {
+                continue;
+            };
+            if slot.scheduled != Some(at) {
+                continue;
+            }
+            slot.scheduled = None;
+            self.step(i, at);
+            self.reschedule(i);
+        }
+    }
+
+    /// Returns whether the last terminal has a transaction in flight.
+    pub(crate) fn last_in_flight(&self) -> bool {
+        self.slots.last().is_some_and(|s| s.txn.is_some())
+    }
+
+    /// Takes the POS machines out, dropping the simulators.
+    pub(crate) fn into_machines(self) -> Vec<M> {
+        self.slots.into_iter().map(|s| s.pos).collect()
+    }
+
     fn step(&mut self, i: usize, now: Timestamp) {
         let Some(slot) = self.slots.get_mut(i) else {
             return;
@@ -328,6 +360,10 @@ pub(crate) fn cli<M: Machine, S: Simulator>(
         run_one(n, Duration::from_secs(minutes * 60), &plan);
         return;
     }
+    if let Some(n) = value("--probe").and_then(|v| v.parse::<usize>().ok()) {
+        probe(n, &plan);
+        return;
+    }
     let sizes: Vec<usize> = value("--sizes")
         .unwrap_or_else(|| "1000,10000,100000".into())
         .split(',')
@@ -346,6 +382,30 @@ pub(crate) fn cli<M: Machine, S: Simulator>(
             println!("N={n}: the run failed");
         }
     }
+}
+
+/// Measures the POS machines alone: N single-terminal fleets run one after the other to
+/// 30 s (a slow customer's sale in flight, one sale finished before it); each keeps its POS
+/// machine and drops its simulator, whose memory the next fleet reuses. Prints the resident
+/// memory per in-flight POS machine.
+fn probe<M: Machine, S: Simulator>(n: usize, plan: &impl Fn(usize, Duration) -> Plan<M, S>) {
+    let at = Timestamp::ZERO + Duration::from_secs(30);
+    let base = proc::status_bytes("VmRSS");
+    let mut machines = Vec::with_capacity(n);
+    let mut in_flight = 0u64;
+    for _ in 0..n {
+        let mut fleet = Fleet::new(plan(1, Duration::from_secs(600)));
+        fleet.run_until(at);
+        in_flight += u64::from(fleet.last_in_flight());
+        machines.extend(fleet.into_machines());
+    }
+    let used = proc::status_bytes("VmRSS").saturating_sub(base);
+    let n64 = u64::try_from(n.max(1)).unwrap_or(1);
+    println!(
+        "POS machines only: {n} machines ({in_flight} with a sale in flight at 30 s): {} B resident per machine",
+        used / n64
+    );
+    std::hint::black_box(&machines);
 }
 
 const HEADER: &str = "N\tstarted\tfinished(A/D/C/R/U)\tpos_inputs\tcpu_s\twall_s\tcpu_us/txn\tcpu_us/pos_input\tpeak_in_flight\tidle_B/terminal\tpeak_B/in-flight_txn";

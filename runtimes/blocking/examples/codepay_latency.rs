@@ -121,6 +121,7 @@ fn main() {
 
     let (p50, p99) = percentiles(&mut pos);
     let (f50, f99) = percentiles(&mut floor);
+    let slow = |v: &[Duration]| v.iter().filter(|d| **d > Duration::from_millis(1)).count();
     println!(
         "CodePay result frame written -> POS receives Finished, {iterations} sales over loopback"
     );
@@ -130,6 +131,15 @@ fn main() {
         "  ratio to the floor: p50 {}  p99 {}",
         ratio(p50, f50),
         ratio(p99, f99)
+    );
+    println!(
+        "  samples over 1 ms: POS {} of {}, floor {} of {}; max POS {:.1?}, floor {:.1?}",
+        slow(&pos),
+        pos.len(),
+        slow(&floor),
+        floor.len(),
+        pos.last().copied().unwrap_or_default(),
+        floor.last().copied().unwrap_or_default(),
     );
     println!("  frame: {} bytes", frame.len());
 }

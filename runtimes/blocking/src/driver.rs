@@ -6,24 +6,20 @@ use std::thread;
 
 use core::time::Duration;
 use pos_core::{
-    Answer, CallbackId, CommandError, Event, HttpRequest, HttpResponse, Input, Machine, Operation,
-    Outcome, PersistRecord, RequestId, Timestamp, TlsTrust, TxnId, WallClock,
+    Answer, CallbackId, CommandError, HttpRequest, HttpResponse, Input, Machine, RequestId,
+    Timestamp, TlsTrust, TxnId,
 };
 
 use crate::callback::CallbackRoute;
 use crate::clock::Clock;
-use crate::core::{Considered, DriverCore, Transport, WsFrame, consider, http_input};
+use crate::core::{DriverCore, Transport, WsFrame, http_input};
 use crate::error::DriverError;
 use crate::http_client;
-use crate::persist::PersistSink;
 use crate::ws::{self, WsLink};
 
 /// The longest single wait (machine time) when the machine has no timer: keeps a wait
 /// responsive to the caller's own deadline.
 const IDLE_WAIT: Duration = Duration::from_millis(250);
-
-/// The longest wait of [`Driver::finish`] between two looks at its transaction.
-const FINISH_SLICE: Duration = Duration::from_secs(3600);
 
 /// Drives one machine: performs its transmits on real sockets, feeds the results back,
 /// fires its timers on a suspend-aware clock, journals its persist records before sending,
@@ -84,12 +80,7 @@ impl<M: Machine> Driver<M> {
         }
     }
 
-    /// Sets the journal every persist record goes to before the transmit it protects.
-    #[must_use]
-    pub fn with_sink(mut self, sink: impl PersistSink + 'static) -> Self {
-        self.core.set_sink(sink);
-        self
-    }
+    crate::driver_methods!(core: DriverCore<M>, async: [], await: []);
 
     /// Receives the callbacks of a [`crate::CallbackListener`] route.
     #[must_use]
@@ -102,16 +93,6 @@ impl<M: Machine> Driver<M> {
     /// Returns the machine, e.g. to read its state.
     pub const fn machine(&self) -> &M {
         self.core.machine()
-    }
-
-    /// Returns the driver's clock.
-    pub const fn clock(&self) -> &Clock {
-        self.core.clock()
-    }
-
-    /// Returns the wall clock to construct machines with.
-    pub const fn wall(&self) -> WallClock {
-        self.core.clock().wall()
     }
 
     /// Returns a handle that cancels or answers from another thread while this one waits.
@@ -130,58 +111,6 @@ impl<M: Machine> Driver<M> {
     /// [`DriverError::Persist`] when the journal fails (nothing was sent).
     pub fn command<R>(&mut self, f: impl FnOnce(&mut M, Timestamp) -> R) -> Result<R, DriverError> {
         self.run(|core| Ok(core.command(f)))
-    }
-
-    /// Starts an operation and performs its first transmits.
-    ///
-    /// # Errors
-    /// [`DriverError::Command`] when the machine refuses; [`DriverError::Persist`] when the
-    /// journal fails (nothing was sent).
-    pub fn start(&mut self, operation: Operation) -> Result<TxnId, DriverError> {
-        self.run(|core| core.start(operation))
-    }
-
-    /// Takes over a transaction from a record journalled before a crash.
-    ///
-    /// # Errors
-    /// As [`Driver::start`].
-    pub fn resume(&mut self, record: PersistRecord) -> Result<TxnId, DriverError> {
-        self.run(|core| core.resume(record))
-    }
-
-    /// Asks the terminal to cancel; the outcome still arrives as an event.
-    ///
-    /// # Errors
-    /// As [`Driver::start`].
-    pub fn cancel(&mut self, txn: TxnId) -> Result<(), DriverError> {
-        self.run(|core| core.cancel(txn))
-    }
-
-    /// Answers a question the terminal asked.
-    ///
-    /// # Errors
-    /// As [`Driver::start`].
-    pub fn answer(&mut self, txn: TxnId, answer: Answer) -> Result<(), DriverError> {
-        self.run(|core| core.answer(txn, answer))
-    }
-
-    /// Returns the next event, waiting at most `max_wait` (machine time: see [`Clock`]) for one
-    /// while the machine works.
-    ///
-    /// # Errors
-    /// [`DriverError::Persist`] when the journal fails: nothing more is sent.
-    pub fn next_event_within(&mut self, max_wait: Duration) -> Result<Option<Event>, DriverError> {
-        let until = self.core.now() + max_wait;
-        loop {
-            self.core.journal_held()?;
-            if let Some(event) = self.core.pop_event() {
-                return Ok(Some(event));
-            }
-            self.step(until)?;
-            if !self.core.has_events() && self.core.now() >= until {
-                return Ok(None);
-            }
-        }
     }
 
     /// Lets the machine work until `ready` holds for it or `max_wait` has passed, e.g. until
@@ -210,88 +139,6 @@ impl<M: Machine> Driver<M> {
         }
     }
 
-    /// Waits for `txn` to finish and returns its outcome. Every event on the way is shown to
-    /// `on_event`; an answer it returns for a question is given to the machine.
-    ///
-    /// The machine owns a deadline for every wait of a transaction, so this returns.
-    ///
-    /// # Errors
-    /// [`DriverError::Persist`] when the journal fails.
-    pub fn finish(
-        &mut self,
-        txn: TxnId,
-        on_event: impl FnMut(&Event) -> Option<Answer>,
-    ) -> Result<Outcome, DriverError> {
-        self.finish_by(txn, None, on_event)
-    }
-
-    /// Like [`Driver::finish`] but gives up after `max_wait` with [`DriverError::Deadline`].
-    ///
-    /// # Errors
-    /// [`DriverError::Deadline`], or as [`Driver::finish`].
-    pub fn finish_within(
-        &mut self,
-        txn: TxnId,
-        max_wait: Duration,
-        on_event: impl FnMut(&Event) -> Option<Answer>,
-    ) -> Result<Outcome, DriverError> {
-        let until = self.core.now() + max_wait;
-        self.finish_by(txn, Some(until), on_event)
-    }
-
-    /// Tries the journal again after a [`DriverError::Persist`]; on success the driver goes on.
-    ///
-    /// # Errors
-    /// [`DriverError::Persist`] when it fails again.
-    pub fn retry_persist(&mut self) -> Result<(), DriverError> {
-        self.core.drain(&mut self.io)
-    }
-
-    /// Replaces the sink, e.g. after the disk came back, and retries the journal.
-    ///
-    /// # Errors
-    /// [`DriverError::Persist`] when the new sink fails too.
-    pub fn replace_sink(&mut self, sink: impl PersistSink + 'static) -> Result<(), DriverError> {
-        self.core.set_sink(sink);
-        self.retry_persist()
-    }
-
-    /// Journals a held record, runs a command on the core, and drains what it produced.
-    fn run<R>(
-        &mut self,
-        command: impl FnOnce(&mut DriverCore<M>) -> Result<R, CommandError>,
-    ) -> Result<R, DriverError> {
-        self.core.journal_held()?;
-        let result = command(&mut self.core)?;
-        self.core.drain(&mut self.io)?;
-        Ok(result)
-    }
-
-    /// Waits for `txn`'s outcome until `deadline` (machine time; `None`: as long as it takes).
-    fn finish_by(
-        &mut self,
-        txn: TxnId,
-        deadline: Option<Timestamp>,
-        mut on_event: impl FnMut(&Event) -> Option<Answer>,
-    ) -> Result<Outcome, DriverError> {
-        loop {
-            let left = deadline.map_or(FINISH_SLICE, |d| {
-                d.saturating_duration_since(self.core.now())
-            });
-            let Some(event) = self.next_event_within(left)? else {
-                if deadline.is_some() {
-                    return Err(DriverError::Deadline { txn });
-                }
-                continue;
-            };
-            match consider(txn, event, &mut on_event) {
-                Considered::Finished(outcome) => return Ok(outcome),
-                Considered::Answer(asked, answer) => self.answer(asked, answer)?,
-                Considered::Continue => {}
-            }
-        }
-    }
-
     /// Runs one turn: unless work is due, waits for a wake (until the machine's timer or
     /// `until`) and applies every wake that is ready; then fires a due timer and drains.
     fn step(&mut self, until: Timestamp) -> Result<(), DriverError> {
@@ -309,6 +156,14 @@ impl<M: Machine> Driver<M> {
             }
         }
         self.core.tick();
+        self.core.drain(&mut self.io)
+    }
+
+    fn journal_held(&mut self) -> Result<(), DriverError> {
+        self.core.journal_held()
+    }
+
+    fn drain(&mut self) -> Result<(), DriverError> {
         self.core.drain(&mut self.io)
     }
 

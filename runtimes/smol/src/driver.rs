@@ -3,11 +3,11 @@
 //! spawns tasks, and journals on smol's blocking pool.
 
 use core::time::Duration;
-use pos_blocking::core::{Considered, DriverCore, Transport, Work, WsFrame, consider, http_input};
-use pos_blocking::{Clock, DriverError, PersistSink};
+use pos_blocking::core::{DriverCore, Transport, Work, WsFrame, http_input};
+use pos_blocking::{Clock, DriverError};
 use pos_core::{
-    Answer, CallbackId, CommandError, Event, HttpRequest, HttpResponse, Machine, Operation,
-    Outcome, PersistRecord, RequestId, Timestamp, TlsTrust, TxnId, WallClock,
+    CallbackId, CommandError, Event, HttpRequest, HttpResponse, Machine, PersistRecord, RequestId,
+    Timestamp, TlsTrust,
 };
 use smol::Timer;
 use smol::channel::{Receiver, Sender};
@@ -18,9 +18,6 @@ use crate::handle::DriverHandle;
 use crate::http_client;
 use crate::spawn::Spawner;
 use crate::ws::{self, WsLink};
-
-/// The longest wait of [`Driver::next_event`] between two looks at the queue.
-const EVENT_SLICE: Duration = Duration::from_secs(3600);
 
 /// Drives one machine on smol: performs its transmits as tasks on real sockets, feeds the
 /// results back, fires its timers on the runtime's suspend-aware [`Clock`], journals its
@@ -89,18 +86,12 @@ impl<M: Machine> Driver<M> {
         }
     }
 
+    pos_blocking::driver_methods!(core: DriverCore<M>, async: [async], await: [.await]);
+
     /// Runs the transports on the given spawner's executor instead of the global one.
     #[must_use]
     pub fn with_spawner(mut self, spawner: Spawner) -> Self {
         self.io.spawner = spawner;
-        self
-    }
-
-    /// Sets the journal every persist record goes to before the transmit it protects. The
-    /// sink runs on smol's blocking pool, so an fsync never stalls the executor.
-    #[must_use]
-    pub fn with_sink(mut self, sink: impl PersistSink + 'static) -> Self {
-        self.core.set_sink(sink);
         self
     }
 
@@ -115,16 +106,6 @@ impl<M: Machine> Driver<M> {
     /// Returns the machine, e.g. to read its state.
     pub const fn machine(&self) -> &M {
         self.core.machine()
-    }
-
-    /// Returns the driver's clock.
-    pub const fn clock(&self) -> &Clock {
-        self.core.clock()
-    }
-
-    /// Returns the wall clock to construct machines with.
-    pub const fn wall(&self) -> WallClock {
-        self.core.clock().wall()
     }
 
     /// Returns a handle that cancels or answers from another task while this one waits.
@@ -146,154 +127,17 @@ impl<M: Machine> Driver<M> {
         self.run(|core| Ok(core.command(f))).await
     }
 
-    /// Starts an operation and performs its first transmits.
-    ///
-    /// # Errors
-    /// [`DriverError::Command`] when the machine refuses; [`DriverError::Persist`] when the
-    /// journal fails (nothing was sent).
-    pub async fn start(&mut self, operation: Operation) -> Result<TxnId, DriverError> {
-        self.run(|core| core.start(operation)).await
-    }
-
-    /// Takes over a transaction from a record journalled before a crash.
-    ///
-    /// # Errors
-    /// As [`Driver::start`].
-    pub async fn resume(&mut self, record: PersistRecord) -> Result<TxnId, DriverError> {
-        self.run(|core| core.resume(record)).await
-    }
-
-    /// Asks the terminal to cancel; the outcome still arrives as an event.
-    ///
-    /// # Errors
-    /// As [`Driver::start`].
-    pub async fn cancel(&mut self, txn: TxnId) -> Result<(), DriverError> {
-        self.run(|core| core.cancel(txn)).await
-    }
-
-    /// Answers a question the terminal asked.
-    ///
-    /// # Errors
-    /// As [`Driver::start`].
-    pub async fn answer(&mut self, txn: TxnId, answer: Answer) -> Result<(), DriverError> {
-        self.run(|core| core.answer(txn, answer)).await
-    }
-
     /// Returns the next event, waiting as long as it takes while the machine works.
     ///
     /// # Errors
     /// [`DriverError::Persist`] when the journal fails: nothing more is sent.
     pub async fn next_event(&mut self) -> Result<Event, DriverError> {
         loop {
-            if let Some(event) = self.next_event_within(EVENT_SLICE).await? {
+            if let Some(event) = self
+                .next_event_within(pos_blocking::core::FINISH_SLICE)
+                .await?
+            {
                 return Ok(event);
-            }
-        }
-    }
-
-    /// Returns the next event, waiting at most `max_wait` (machine time) for one.
-    ///
-    /// # Errors
-    /// [`DriverError::Persist`] when the journal fails: nothing more is sent.
-    pub async fn next_event_within(
-        &mut self,
-        max_wait: Duration,
-    ) -> Result<Option<Event>, DriverError> {
-        let until = self.core.now() + max_wait;
-        loop {
-            self.journal_held().await?;
-            if let Some(event) = self.core.pop_event() {
-                return Ok(Some(event));
-            }
-            self.step(until).await?;
-            if !self.core.has_events() && self.core.now() >= until {
-                return Ok(None);
-            }
-        }
-    }
-
-    /// Waits for `txn` to finish and returns its outcome. Every event on the way is shown to
-    /// `on_event`; an answer it returns for a question is given to the machine.
-    ///
-    /// The machine owns a deadline for every wait of a transaction, so this returns.
-    ///
-    /// # Errors
-    /// [`DriverError::Persist`] when the journal fails.
-    pub async fn finish(
-        &mut self,
-        txn: TxnId,
-        on_event: impl FnMut(&Event) -> Option<Answer>,
-    ) -> Result<Outcome, DriverError> {
-        self.finish_by(txn, None, on_event).await
-    }
-
-    /// Like [`Driver::finish`] but gives up after `max_wait` (machine time) with
-    /// [`DriverError::Deadline`].
-    ///
-    /// # Errors
-    /// [`DriverError::Deadline`], or as [`Driver::finish`].
-    pub async fn finish_within(
-        &mut self,
-        txn: TxnId,
-        max_wait: Duration,
-        on_event: impl FnMut(&Event) -> Option<Answer>,
-    ) -> Result<Outcome, DriverError> {
-        let until = self.core.now() + max_wait;
-        self.finish_by(txn, Some(until), on_event).await
-    }
-
-    /// Tries the journal again after a [`DriverError::Persist`]; on success the driver goes on.
-    ///
-    /// # Errors
-    /// [`DriverError::Persist`] when it fails again.
-    pub async fn retry_persist(&mut self) -> Result<(), DriverError> {
-        self.drain().await
-    }
-
-    /// Replaces the sink, e.g. after the disk came back, and retries the journal.
-    ///
-    /// # Errors
-    /// [`DriverError::Persist`] when the new sink fails too.
-    pub async fn replace_sink(
-        &mut self,
-        sink: impl PersistSink + 'static,
-    ) -> Result<(), DriverError> {
-        self.core.set_sink(sink);
-        self.retry_persist().await
-    }
-
-    /// Journals a held record, runs a command on the core, and drains what it produced.
-    async fn run<R>(
-        &mut self,
-        command: impl FnOnce(&mut DriverCore<M>) -> Result<R, CommandError>,
-    ) -> Result<R, DriverError> {
-        self.journal_held().await?;
-        let result = command(&mut self.core)?;
-        self.drain().await?;
-        Ok(result)
-    }
-
-    /// Waits for `txn`'s outcome until `deadline` (machine time; `None`: as long as it takes).
-    async fn finish_by(
-        &mut self,
-        txn: TxnId,
-        deadline: Option<Timestamp>,
-        mut on_event: impl FnMut(&Event) -> Option<Answer>,
-    ) -> Result<Outcome, DriverError> {
-        loop {
-            let left = deadline.map_or(EVENT_SLICE, |d| {
-                d.saturating_duration_since(self.core.now())
-            });
-            let Some(event) = self.next_event_within(left).await? else {
-                if deadline.is_some() {
-                    return Err(DriverError::Deadline { txn });
-                }
-                continue;
-            };
-            match consider(txn, event, &mut on_event) {
-                Considered::Finished(outcome) => return Ok(outcome),
-                Considered::Answer(asked, answer) => self.answer(asked, answer).await?,
-                Considered::Continue => {}
             }
         }
     }

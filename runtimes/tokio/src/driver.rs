@@ -2,13 +2,10 @@
 //! `pos_blocking`'s [`DriverCore`]; this file awaits, spawns tasks and does I/O.
 
 use core::time::Duration;
-use pos_blocking::core::{
-    Considered, DriverCore, SharedMachine, Transport, WsFrame, consider, http_input,
-};
-use pos_blocking::{Clock, DriverError, PersistSink};
+use pos_blocking::core::{DriverCore, SharedMachine, Transport, WsFrame, http_input};
+use pos_blocking::{Clock, DriverError};
 use pos_core::{
-    Answer, CallbackId, CommandError, Event, HttpRequest, HttpResponse, Machine, Operation,
-    Outcome, PersistRecord, RequestId, Timestamp, TlsTrust, TxnId, WallClock,
+    CallbackId, CommandError, HttpRequest, HttpResponse, Machine, RequestId, Timestamp, TlsTrust,
 };
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::sync::oneshot;
@@ -18,9 +15,6 @@ use crate::callback::{CallbackListener, CallbackRoute};
 use crate::handle::DriverHandle;
 use crate::http_client;
 use crate::ws;
-
-/// The longest wait of [`Driver::finish`] between two looks at its transaction.
-const FINISH_SLICE: Duration = Duration::from_secs(3600);
 
 /// Drives one machine on tokio: performs its transmits on real sockets (each in a task),
 /// feeds the results back, fires its timers with tokio's timers on a suspend-aware clock,
@@ -92,15 +86,11 @@ impl<M: Machine + Send + 'static> Driver<M> {
         }
     }
 
-    /// Sets the journal every persist record goes to before the transmit it protects.
-    ///
-    /// The sink runs inline on the driver's task: a durable sink's `fsync` delays only this
-    /// driver's sends, which is what persist-before-send requires.
-    #[must_use]
-    pub fn with_sink(mut self, sink: impl PersistSink + 'static) -> Self {
-        self.core.set_sink(sink);
-        self
-    }
+    pos_blocking::driver_methods!(
+        core: DriverCore<SharedMachine<M>>,
+        async: [async],
+        await: [.await]
+    );
 
     /// Receives the callbacks of a shared [`CallbackListener`] that this machine accepts
     /// ([`Machine::accepts_callback`], e.g. an InterPay callback carrying one of its tokens).
@@ -137,163 +127,13 @@ impl<M: Machine + Send + 'static> Driver<M> {
         f: impl FnOnce(&mut M, Timestamp) -> R,
     ) -> Result<R, DriverError> {
         self.run(|core| Ok(core.command(|machine, now| f(&mut machine.lock(), now))))
-    }
-
-    /// Returns the driver's clock.
-    pub const fn clock(&self) -> &Clock {
-        self.core.clock()
-    }
-
-    /// Returns the wall clock to construct machines with.
-    pub const fn wall(&self) -> WallClock {
-        self.core.clock().wall()
+            .await
     }
 
     /// Returns a handle that cancels or answers from another task while this one waits.
     #[must_use]
     pub fn handle(&self) -> DriverHandle {
         DriverHandle::new(self.io.wake_tx.clone())
-    }
-
-    /// Starts an operation and performs its first transmits.
-    ///
-    /// # Errors
-    /// [`DriverError::Command`] when the machine refuses; [`DriverError::Persist`] when the
-    /// journal fails (nothing was sent).
-    pub async fn start(&mut self, operation: Operation) -> Result<TxnId, DriverError> {
-        self.run(|core| core.start(operation))
-    }
-
-    /// Takes over a transaction from a record journalled before a crash.
-    ///
-    /// # Errors
-    /// As [`Driver::start`].
-    pub async fn resume(&mut self, record: PersistRecord) -> Result<TxnId, DriverError> {
-        self.run(|core| core.resume(record))
-    }
-
-    /// Asks the terminal to cancel; the outcome still arrives as an event.
-    ///
-    /// # Errors
-    /// As [`Driver::start`].
-    pub async fn cancel(&mut self, txn: TxnId) -> Result<(), DriverError> {
-        self.run(|core| core.cancel(txn))
-    }
-
-    /// Answers a question the terminal asked.
-    ///
-    /// # Errors
-    /// As [`Driver::start`].
-    pub async fn answer(&mut self, txn: TxnId, answer: Answer) -> Result<(), DriverError> {
-        self.run(|core| core.answer(txn, answer))
-    }
-
-    /// Returns the next event, waiting at most `max_wait` of machine time for one while the
-    /// machine works. Cancel-safe: dropping the future loses nothing.
-    ///
-    /// # Errors
-    /// [`DriverError::Persist`] when the journal fails: nothing more is sent.
-    pub async fn next_event_within(
-        &mut self,
-        max_wait: Duration,
-    ) -> Result<Option<Event>, DriverError> {
-        let until = self.core.now() + max_wait;
-        loop {
-            self.core.journal_held()?;
-            if let Some(event) = self.core.pop_event() {
-                return Ok(Some(event));
-            }
-            self.step(until).await?;
-            if !self.core.has_events() && self.core.now() >= until {
-                return Ok(None);
-            }
-        }
-    }
-
-    /// Waits for `txn` to finish and returns its outcome. Every event on the way is shown to
-    /// `on_event`; an answer it returns for a question is given to the machine.
-    ///
-    /// The machine owns a deadline for every wait of a transaction, so this returns.
-    ///
-    /// # Errors
-    /// [`DriverError::Persist`] when the journal fails.
-    pub async fn finish(
-        &mut self,
-        txn: TxnId,
-        on_event: impl FnMut(&Event) -> Option<Answer>,
-    ) -> Result<Outcome, DriverError> {
-        self.finish_by(txn, None, on_event).await
-    }
-
-    /// Like [`Driver::finish`] but gives up after `max_wait` of machine time with
-    /// [`DriverError::Deadline`].
-    ///
-    /// # Errors
-    /// [`DriverError::Deadline`], or as [`Driver::finish`].
-    pub async fn finish_within(
-        &mut self,
-        txn: TxnId,
-        max_wait: Duration,
-        on_event: impl FnMut(&Event) -> Option<Answer>,
-    ) -> Result<Outcome, DriverError> {
-        let until = self.core.now() + max_wait;
-        self.finish_by(txn, Some(until), on_event).await
-    }
-
-    /// Tries the journal again after a [`DriverError::Persist`]; on success the driver goes on.
-    ///
-    /// # Errors
-    /// [`DriverError::Persist`] when it fails again.
-    pub async fn retry_persist(&mut self) -> Result<(), DriverError> {
-        self.core.drain(&mut self.io)
-    }
-
-    /// Replaces the sink, e.g. after the disk came back, and retries the journal.
-    ///
-    /// # Errors
-    /// [`DriverError::Persist`] when the new sink fails too.
-    pub async fn replace_sink(
-        &mut self,
-        sink: impl PersistSink + 'static,
-    ) -> Result<(), DriverError> {
-        self.core.set_sink(sink);
-        self.retry_persist().await
-    }
-
-    /// Journals a held record, runs a command on the core, and drains what it produced.
-    fn run<R>(
-        &mut self,
-        command: impl FnOnce(&mut DriverCore<SharedMachine<M>>) -> Result<R, CommandError>,
-    ) -> Result<R, DriverError> {
-        self.core.journal_held()?;
-        let result = command(&mut self.core)?;
-        self.core.drain(&mut self.io)?;
-        Ok(result)
-    }
-
-    /// Waits for `txn`'s outcome until `deadline` (machine time; `None`: as long as it takes).
-    async fn finish_by(
-        &mut self,
-        txn: TxnId,
-        deadline: Option<Timestamp>,
-        mut on_event: impl FnMut(&Event) -> Option<Answer>,
-    ) -> Result<Outcome, DriverError> {
-        loop {
-            let left = deadline.map_or(FINISH_SLICE, |d| {
-                d.saturating_duration_since(self.core.now())
-            });
-            let Some(event) = self.next_event_within(left).await? else {
-                if deadline.is_some() {
-                    return Err(DriverError::Deadline { txn });
-                }
-                continue;
-            };
-            match consider(txn, event, &mut on_event) {
-                Considered::Finished(outcome) => return Ok(outcome),
-                Considered::Answer(asked, answer) => self.answer(asked, answer).await?,
-                Considered::Continue => {}
-            }
-        }
     }
 
     /// Runs one turn: unless work is due, waits for a wake or the machine's next timer (until
@@ -319,6 +159,16 @@ impl<M: Machine + Send + 'static> Driver<M> {
         // Forget transport tasks that ended.
         while self.io.tasks.try_join_next().is_some() {}
         self.core.drain(&mut self.io)
+    }
+
+    /// Journals a held record inline (a ready future: the sink runs on the driver's task).
+    fn journal_held(&mut self) -> core::future::Ready<Result<(), DriverError>> {
+        core::future::ready(self.core.journal_held())
+    }
+
+    /// Drains the machine with the sink inline (a ready future).
+    fn drain(&mut self) -> core::future::Ready<Result<(), DriverError>> {
+        core::future::ready(self.core.drain(&mut self.io))
     }
 
     fn apply(&mut self, wake: Wake) {

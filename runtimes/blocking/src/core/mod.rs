@@ -17,6 +17,7 @@
 //! WebSocket generation, converts timeouts to real time ([`Clock::transport_timeout`]) and
 //! feeds `Disconnected` back to the machine when a frame has no connection to go on.
 
+mod api;
 mod shared;
 #[cfg(test)]
 mod tests;
@@ -30,6 +31,7 @@ use pos_core::{
     TransmitKind, TransportError, TxnId,
 };
 
+pub use api::FINISH_SLICE;
 pub use shared::{SharedMachine, SharedSink};
 
 use crate::clock::Clock;

@@ -37,18 +37,11 @@ const IDLE_WAIT: Duration = Duration::from_millis(250);
 /// })?;
 /// # Ok(()) }
 /// ```
+#[derive(Debug)]
 pub struct Driver<M> {
     core: DriverCore<M>,
     wake_rx: Receiver<Wake>,
     io: Io,
-}
-
-impl<M: core::fmt::Debug> core::fmt::Debug for Driver<M> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Driver")
-            .field("core", &self.core)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Something for the driver's loop: an input from a transport thread or a command from a
@@ -175,22 +168,18 @@ impl<M: Machine> Driver<M> {
 }
 
 impl Transport for Io {
-    fn connect(&mut self, url: String, timeout: Duration, generation: u64) {
-        self.close();
-        self.ws = Some(ws::spawn(url, timeout, generation, &self.wake_tx));
+    type Link = WsLink;
+
+    fn open(&mut self, url: String, timeout: Duration, generation: u64) -> Self::Link {
+        ws::spawn(url, timeout, generation, &self.wake_tx)
     }
 
-    fn send_frame(&mut self, frame: WsFrame) -> bool {
-        self.ws
-            .as_ref()
-            .is_some_and(|link| link.tx.send(frame).is_ok())
+    fn link(&mut self) -> &mut Option<Self::Link> {
+        &mut self.ws
     }
 
-    fn close(&mut self) -> bool {
-        self.ws
-            .take()
-            .map(|link| link.tx.send(WsFrame::Close))
-            .is_some()
+    fn push(link: &Self::Link, frame: WsFrame) -> bool {
+        link.tx.send(frame).is_ok()
     }
 
     fn http(&mut self, id: RequestId, request: HttpRequest, timeout: Duration, tls: TlsTrust) {

@@ -40,18 +40,11 @@ use crate::ws::{self, WsLink};
 ///     .await?;
 /// # Ok(()) }
 /// ```
+#[derive(Debug)]
 pub struct Driver<M> {
     core: DriverCore<M>,
     wake_rx: Receiver<Wake>,
     io: Io,
-}
-
-impl<M: core::fmt::Debug> core::fmt::Debug for Driver<M> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Driver")
-            .field("core", &self.core)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Something for the driver's loop: an input from a transport task or a command from a
@@ -209,23 +202,24 @@ impl<M: Machine> Driver<M> {
 }
 
 impl Transport for Io {
-    fn connect(&mut self, url: String, timeout: Duration, generation: u64) {
-        self.close();
-        let wake = self.wake_tx.clone();
-        self.ws = Some(ws::spawn(&self.spawner, url, timeout, generation, wake));
+    type Link = WsLink;
+
+    fn open(&mut self, url: String, timeout: Duration, generation: u64) -> Self::Link {
+        ws::spawn(
+            &self.spawner,
+            url,
+            timeout,
+            generation,
+            self.wake_tx.clone(),
+        )
     }
 
-    fn send_frame(&mut self, frame: WsFrame) -> bool {
-        self.ws
-            .as_ref()
-            .is_some_and(|link| link.tx.try_send(frame).is_ok())
+    fn link(&mut self) -> &mut Option<Self::Link> {
+        &mut self.ws
     }
 
-    fn close(&mut self) -> bool {
-        self.ws
-            .take()
-            .map(|link| link.tx.try_send(WsFrame::Close))
-            .is_some()
+    fn push(link: &Self::Link, frame: WsFrame) -> bool {
+        link.tx.try_send(frame).is_ok()
     }
 
     fn http(&mut self, id: RequestId, request: HttpRequest, timeout: Duration, tls: TlsTrust) {

@@ -38,20 +38,13 @@ use crate::ws;
 ///     .await?;
 /// # Ok(()) }
 /// ```
+#[derive(Debug)]
 pub struct Driver<M> {
     /// The machine is shared with the callback listener, which asks `accepts_callback` while
     /// routing.
     core: DriverCore<SharedMachine<M>>,
     wake_rx: UnboundedReceiver<Wake>,
     io: Io,
-}
-
-impl<M: core::fmt::Debug> core::fmt::Debug for Driver<M> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Driver")
-            .field("core", &self.core)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Something for the driver's loop: an input from a transport task or a command from a
@@ -179,23 +172,18 @@ impl<M: Machine + Send + 'static> Driver<M> {
 }
 
 impl Transport for Io {
-    fn connect(&mut self, url: String, timeout: Duration, generation: u64) {
-        self.close();
-        let link = ws::spawn(url, timeout, generation, &self.wake_tx, &mut self.tasks);
-        self.ws = Some(link);
+    type Link = UnboundedSender<WsFrame>;
+
+    fn open(&mut self, url: String, timeout: Duration, generation: u64) -> Self::Link {
+        ws::spawn(url, timeout, generation, &self.wake_tx, &mut self.tasks)
     }
 
-    fn send_frame(&mut self, frame: WsFrame) -> bool {
-        self.ws
-            .as_ref()
-            .is_some_and(|link| link.send(frame).is_ok())
+    fn link(&mut self) -> &mut Option<Self::Link> {
+        &mut self.ws
     }
 
-    fn close(&mut self) -> bool {
-        self.ws
-            .take()
-            .map(|link| link.send(WsFrame::Close))
-            .is_some()
+    fn push(link: &Self::Link, frame: WsFrame) -> bool {
+        link.send(frame).is_ok()
     }
 
     fn http(&mut self, id: RequestId, request: HttpRequest, timeout: Duration, tls: TlsTrust) {

@@ -111,17 +111,21 @@ pub enum WsFrame {
     Close,
 }
 
-/// What a driver does with sockets: the core calls it to perform the machine's transmits.
+/// What a driver does with sockets: the core calls it to perform the machine's transmits,
+/// and keeps the decisions (which connection, what happens without one) to itself.
 pub trait Transport {
-    /// Opens a WebSocket to `url` within `timeout` (real time), replacing (and closing) any
-    /// current connection; every input it reports carries `generation`.
-    fn connect(&mut self, url: String, timeout: Duration, generation: u64);
+    /// The driver's end of one WebSocket connection, e.g. a channel to its task.
+    type Link;
 
-    /// Queues a frame on the current connection; returns `false` when there is none.
-    fn send_frame(&mut self, frame: WsFrame) -> bool;
+    /// Opens a WebSocket to `url` within `timeout` (real time); every input the connection
+    /// reports carries `generation`.
+    fn open(&mut self, url: String, timeout: Duration, generation: u64) -> Self::Link;
 
-    /// Closes the current connection; returns `false` when there was none.
-    fn close(&mut self) -> bool;
+    /// Returns the slot of the current connection.
+    fn link(&mut self) -> &mut Option<Self::Link>;
+
+    /// Queues a frame (or the close) on a connection; returns `false` when it is gone.
+    fn push(link: &Self::Link, frame: WsFrame) -> bool;
 
     /// Sends an HTTP request within `timeout` (real time); its result comes back as a
     /// [`Wake::Input`] made with [`http_input`].
@@ -435,7 +439,7 @@ impl<M: Machine> DriverCore<M> {
     ///
     /// # Errors
     /// [`DriverError::Persist`] when the journal fails: nothing after the record is sent.
-    pub fn drain(&mut self, transport: &mut impl Transport) -> Result<(), DriverError> {
+    pub fn drain<T: Transport>(&mut self, transport: &mut T) -> Result<(), DriverError> {
         while let Some(work) = self.poll_work() {
             match work {
                 Work::Journal(record) => {
@@ -451,7 +455,7 @@ impl<M: Machine> DriverCore<M> {
 
     /// Performs one transmit on `transport`: a new WebSocket generation for a connect, real
     /// timeouts, and a `Disconnected` fed back when a frame or close has no connection.
-    pub fn perform(&mut self, transmit: Transmit, transport: &mut impl Transport) {
+    pub fn perform<T: Transport>(&mut self, transmit: Transmit, transport: &mut T) {
         let Transmit {
             txn,
             moves_money,
@@ -462,13 +466,18 @@ impl<M: Machine> DriverCore<M> {
                 self.ws_generation += 1;
                 tracing::debug!(generation = self.ws_generation, "connecting");
                 let timeout = self.clock.transport_timeout(timeout);
-                transport.connect(url, timeout, self.ws_generation);
-            }
-            TransmitKind::Close => {
-                if !transport.close() {
-                    self.not_connected();
+                if let Some(old) = transport.link().take() {
+                    T::push(&old, WsFrame::Close);
                 }
+                let link = transport.open(url, timeout, self.ws_generation);
+                *transport.link() = Some(link);
             }
+            TransmitKind::Close => match transport.link().take() {
+                Some(link) => {
+                    T::push(&link, WsFrame::Close);
+                }
+                None => self.not_connected(),
+            },
             TransmitKind::Text(text) => {
                 self.frame(transport, WsFrame::Text(text), txn, moves_money);
             }
@@ -496,15 +505,19 @@ impl<M: Machine> DriverCore<M> {
         }
     }
 
-    fn frame(
+    fn frame<T: Transport>(
         &mut self,
-        transport: &mut impl Transport,
+        transport: &mut T,
         frame: WsFrame,
         txn: Option<TxnId>,
         moves_money: bool,
     ) {
         tracing::debug!(?txn, moves_money, "sending frame");
-        if !transport.send_frame(frame) {
+        let sent = transport
+            .link()
+            .as_ref()
+            .is_some_and(|link| T::push(link, frame));
+        if !sent {
             self.not_connected();
         }
     }

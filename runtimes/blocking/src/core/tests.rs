@@ -132,32 +132,30 @@ impl PersistSink for Sink {
     }
 }
 
-/// A transport that writes what it is asked to the shared log.
+/// A transport that writes what it is asked to the shared log; its link is the log too.
 struct Recorder {
     log: Log,
-    linked: bool,
+    link: Option<Log>,
 }
 
 impl Transport for Recorder {
-    fn connect(&mut self, url: String, _timeout: Duration, generation: u64) {
-        self.linked = true;
+    type Link = Log;
+
+    fn open(&mut self, url: String, _timeout: Duration, generation: u64) -> Log {
         self.log
             .lock()
             .unwrap()
             .push(format!("connect {url} #{generation}"));
+        self.log.clone()
     }
 
-    fn send_frame(&mut self, frame: WsFrame) -> bool {
-        self.log
-            .lock()
-            .unwrap()
-            .push(format!("frame {frame:?} linked={}", self.linked));
-        self.linked
+    fn link(&mut self) -> &mut Option<Log> {
+        &mut self.link
     }
 
-    fn close(&mut self) -> bool {
-        self.log.lock().unwrap().push("close".into());
-        core::mem::replace(&mut self.linked, false)
+    fn push(link: &Log, frame: WsFrame) -> bool {
+        link.lock().unwrap().push(format!("frame {frame:?}"));
+        true
     }
 
     fn http(&mut self, id: RequestId, _request: HttpRequest, timeout: Duration, _tls: TlsTrust) {
@@ -192,7 +190,7 @@ fn rig(clock: Clock) -> Rig {
     });
     let io = Recorder {
         log: log.clone(),
-        linked: true,
+        link: Some(log.clone()),
     };
     Rig {
         core,
@@ -233,10 +231,7 @@ fn a_record_is_journalled_before_the_transmit_after_it() {
     let mut r = rig(Clock::start());
     r.core.start(sale()).unwrap();
     r.core.drain(&mut r.io).unwrap();
-    assert_eq!(
-        taken(&r.log),
-        ["persist 1", "frame Text(\"PAY\") linked=true"]
-    );
+    assert_eq!(taken(&r.log), ["persist 1", "frame Text(\"PAY\")"]);
     assert!(matches!(r.core.pop_event(), Some(Event::Persist(rec)) if rec.txn == TxnId(1)));
     assert!(r.core.pop_event().is_none());
 }
@@ -259,10 +254,7 @@ fn a_failing_journal_holds_every_send_until_it_succeeds() {
 
     r.failing.store(false, Ordering::SeqCst);
     r.core.drain(&mut r.io).unwrap();
-    assert_eq!(
-        taken(&r.log),
-        ["persist 1", "frame Text(\"PAY\") linked=true"]
-    );
+    assert_eq!(taken(&r.log), ["persist 1", "frame Text(\"PAY\")"]);
     assert!(r.core.held_record().is_none());
     assert!(matches!(r.core.pop_event(), Some(Event::Persist(_))));
 }
@@ -295,7 +287,16 @@ fn input_from_an_older_connection_is_dropped() {
         r.core.machine_mut().transmit(kind, false);
     }
     r.core.drain(&mut r.io).unwrap();
-    assert_eq!(taken(&r.log), ["connect ws://t/ #1", "connect ws://t/ #2"]);
+    assert_eq!(
+        taken(&r.log),
+        [
+            "frame Close",
+            "connect ws://t/ #1",
+            "frame Close",
+            "connect ws://t/ #2"
+        ],
+        "each connect closes the connection before it"
+    );
     assert_eq!(r.core.ws_generation(), 2);
 
     r.core.input(Some(1), Input::Text("stale".into()));
@@ -316,7 +317,7 @@ fn input_from_an_older_connection_is_dropped() {
 #[test]
 fn a_frame_without_a_connection_comes_back_as_disconnected_on_the_next_tick() {
     let mut r = rig(Clock::start());
-    r.io.linked = false;
+    r.io.link = None;
     r.core
         .machine_mut()
         .transmit(TransmitKind::Text("X".into()), false);
@@ -343,7 +344,7 @@ fn a_frame_without_a_connection_comes_back_as_disconnected_on_the_next_tick() {
 #[test]
 fn a_disconnect_owed_to_an_older_connection_is_dropped_after_a_reconnect() {
     let mut r = rig(Clock::start());
-    r.io.linked = false;
+    r.io.link = None;
     r.core
         .machine_mut()
         .transmit(TransmitKind::Text("X".into()), false);

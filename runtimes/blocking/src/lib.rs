@@ -164,7 +164,7 @@ pub mod persist;
 pub mod server;
 pub mod tls;
 pub mod url;
-mod ws;
+pub mod ws;
 
 pub use callback::{CallbackListener, CallbackRoute};
 pub use clock::{Clock, os_ids};

@@ -11,7 +11,7 @@ use pos_core::{Input, Timestamp, TransportError};
 use tungstenite::{HandshakeError, Message, WebSocket};
 
 use crate::clock::Clock;
-use crate::core::WsFrame;
+use crate::core::{WsFrame, link};
 use crate::driver::Wake;
 use crate::http_client;
 use crate::url::{Scheme, Target};
@@ -50,22 +50,12 @@ pub(crate) fn spawn(
 
 fn run(url: &str, timeout: Duration, generation: u64, wake: &Sender<Wake>, rx: &Receiver<WsFrame>) {
     let send = |input: Input| wake.send(Wake::input(Some(generation), input)).is_ok();
-    let mut ws = match open(url, timeout) {
-        Ok(ws) => ws,
-        Err(error) => {
-            tracing::debug!(%error, "websocket connect failed");
-            send(Input::ConnectFailed { error });
-            return;
-        }
-    };
-    tracing::debug!("websocket connected");
-    if !send(Input::Connected) {
+    let Some(mut ws) = link::opened(open(url, timeout), &send) else {
         return;
-    }
+    };
     let reason = pump(&mut ws, rx, &send);
     let _ = ws.get_mut().shutdown(std::net::Shutdown::Both);
-    tracing::debug!(%reason, "websocket closed");
-    send(Input::Disconnected { reason });
+    link::closed(reason, &send);
 }
 
 fn open(url: &str, timeout: Duration) -> Result<WebSocket<TcpStream>, TransportError> {
@@ -104,60 +94,118 @@ pub(crate) fn pump<S: io::Read + io::Write>(
 ) -> String {
     loop {
         loop {
-            let frame = match rx.try_recv() {
-                Ok(WsFrame::Text(t)) => Message::Text(t.into()),
-                Ok(WsFrame::Binary(b)) => Message::Binary(b.into()),
-                Ok(WsFrame::Ping(p)) => Message::Ping(p.into()),
-                Ok(WsFrame::Close) => {
-                    let _ = ws.close(None);
-                    let _ = ws.flush();
-                    return "closed by the POS".into();
-                }
+            let next = match rx.try_recv() {
+                Ok(frame) => outbound(frame).ok_or(link::CLOSED_BY_POS),
                 Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => {
+                Err(TryRecvError::Disconnected) => Err(link::DRIVER_GONE),
+            };
+            let message = match next {
+                Ok(message) => message,
+                Err(reason) => {
                     let _ = ws.close(None);
                     let _ = ws.flush();
-                    return "driver gone".into();
+                    return reason.into();
                 }
             };
-            if let Err(e) = ws.send(frame) {
+            if let Err(e) = ws.send(message) {
                 return format!("send failed: {e}");
             }
         }
         match ws.read() {
-            Ok(Message::Text(t)) => {
-                if !deliver(Input::Text(t.as_str().to_owned())) {
-                    return "driver gone".into();
+            Ok(message) => match received(message) {
+                Received::Input(input) => {
+                    if !deliver(input) {
+                        return link::DRIVER_GONE.into();
+                    }
                 }
-            }
-            Ok(Message::Binary(b)) => {
-                if !deliver(Input::Binary(b.to_vec())) {
-                    return "driver gone".into();
+                Received::Closed(reason) => {
+                    let _ = ws.flush();
+                    return reason;
                 }
-            }
-            Ok(Message::Pong(p)) => {
-                if !deliver(Input::Pong(p.to_vec())) {
-                    return "driver gone".into();
-                }
-            }
-            Ok(Message::Close(frame)) => {
-                let _ = ws.flush();
-                return frame.map_or_else(
-                    || "closed by the peer".into(),
-                    |f| format!("closed by the peer: {} {}", f.code, f.reason),
-                );
-            }
-            Ok(Message::Ping(_) | Message::Frame(_)) => {}
-            Err(tungstenite::Error::Io(e))
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
+                Received::Ignored => {}
+            },
+            Err(e) if is_idle(&e) => {
                 // Queued pongs and partial writes go out on the next flush.
                 let _ = ws.flush();
             }
             Err(e) => return format!("{e}"),
         }
+    }
+}
+
+/// What an inbound WebSocket message means for the machine.
+#[derive(Debug)]
+pub enum Received {
+    /// Hand this input to the machine.
+    Input(Input),
+    /// The peer closed the connection, for this reason.
+    Closed(String),
+    /// Nothing for the machine (a ping, answered by tungstenite itself, or a raw frame).
+    Ignored,
+}
+
+/// Maps an inbound message (tungstenite, as `async-tungstenite` uses it too) for the machine.
+#[must_use]
+pub fn received(message: Message) -> Received {
+    match message {
+        Message::Text(t) => Received::Input(Input::Text(t.as_str().to_owned())),
+        Message::Binary(b) => Received::Input(Input::Binary(b.to_vec())),
+        Message::Pong(p) => Received::Input(Input::Pong(p.to_vec())),
+        Message::Close(frame) => Received::Closed(link::peer_closed(
+            frame
+                .as_ref()
+                .map(|f| (u16::from(f.code), f.reason.as_str())),
+        )),
+        Message::Ping(_) | Message::Frame(_) => Received::Ignored,
+    }
+}
+
+/// Maps a frame the driver queued to the message to send; `None` for the close.
+#[must_use]
+pub fn outbound(frame: WsFrame) -> Option<Message> {
+    match frame {
+        WsFrame::Text(t) => Some(Message::Text(t.into())),
+        WsFrame::Binary(b) => Some(Message::Binary(b.into())),
+        WsFrame::Ping(p) => Some(Message::Ping(p.into())),
+        WsFrame::Close => None,
+    }
+}
+
+/// Tells whether a read on a polled socket only found nothing to read yet.
+pub(crate) fn is_idle(error: &tungstenite::Error) -> bool {
+    matches!(error, tungstenite::Error::Io(e)
+        if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_and_messages_map_both_ways() {
+        assert_eq!(
+            outbound(WsFrame::Text("a".into())),
+            Some(Message::Text("a".into()))
+        );
+        assert_eq!(
+            outbound(WsFrame::Ping(vec![1])),
+            Some(Message::Ping(vec![1].into()))
+        );
+        assert_eq!(outbound(WsFrame::Close), None);
+        assert!(matches!(
+            received(Message::Binary(vec![2].into())),
+            Received::Input(Input::Binary(b)) if b == [2]
+        ));
+        assert!(matches!(
+            received(Message::Pong(vec![3].into())),
+            Received::Input(Input::Pong(_))
+        ));
+        assert!(matches!(
+            received(Message::Ping(vec![].into())),
+            Received::Ignored
+        ));
+        assert!(
+            matches!(received(Message::Close(None)), Received::Closed(r) if r == "closed by the peer")
+        );
     }
 }

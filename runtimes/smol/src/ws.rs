@@ -5,8 +5,9 @@ use core::time::Duration;
 
 use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::Message;
-use pos_blocking::core::WsFrame;
+use pos_blocking::core::{WsFrame, link};
 use pos_blocking::url::{Scheme, Target};
+use pos_blocking::ws::{Received, outbound, received};
 use pos_core::{Input, TransportError};
 use smol::Timer;
 use smol::channel::{Receiver, Sender};
@@ -53,22 +54,12 @@ async fn run(
             Err(TransportError::Timeout)
         })
         .await;
-    let mut ws = match opened {
-        Ok(ws) => ws,
-        Err(error) => {
-            tracing::debug!(%error, "websocket connect failed");
-            send(Input::ConnectFailed { error });
-            return;
-        }
-    };
-    tracing::debug!("websocket connected");
-    if !send(Input::Connected) {
+    let Some(mut ws) = link::opened(opened, &send) else {
         return;
-    }
+    };
     let reason = pump(&mut ws, rx, &send).await;
     let _ = ws.get_ref().shutdown(std::net::Shutdown::Both);
-    tracing::debug!(%reason, "websocket closed");
-    send(Input::Disconnected { reason });
+    link::closed(reason, &send);
 }
 
 async fn open(url: &str) -> Result<WebSocketStream<TcpStream>, TransportError> {
@@ -105,44 +96,35 @@ async fn pump(
         let turn = async { Turn::Out(rx.recv().await.ok()) }
             .or(async { Turn::In(ws.next().await) })
             .await;
-        let input = match turn {
+        match turn {
             Turn::Out(out) => {
-                let frame = match out {
-                    Some(WsFrame::Text(t)) => Message::Text(t.into()),
-                    Some(WsFrame::Binary(b)) => Message::Binary(b.into()),
-                    Some(WsFrame::Ping(p)) => Message::Ping(p.into()),
-                    Some(WsFrame::Close) => {
+                let next = match out {
+                    Some(frame) => outbound(frame).ok_or(link::CLOSED_BY_POS),
+                    None => Err(link::DRIVER_GONE),
+                };
+                let sent = match next {
+                    Ok(message) => ws.send(message).await,
+                    Err(reason) => {
                         let _ = ws.close(None).await;
-                        return "closed by the POS".into();
-                    }
-                    None => {
-                        let _ = ws.close(None).await;
-                        return "driver gone".into();
+                        return reason.into();
                     }
                 };
-                if let Err(e) = ws.send(frame).await {
+                if let Err(e) = sent {
                     return format!("send failed: {e}");
                 }
-                continue;
             }
             Turn::In(None) => return "closed by the peer".into(),
             Turn::In(Some(Err(e))) => return e.to_string(),
-            Turn::In(Some(Ok(message))) => match message {
-                Message::Text(t) => Input::Text(t.as_str().to_owned()),
-                Message::Binary(b) => Input::Binary(b.to_vec()),
-                Message::Pong(p) => Input::Pong(p.to_vec()),
-                Message::Close(frame) => {
-                    return frame.map_or_else(
-                        || "closed by the peer".into(),
-                        |f| format!("closed by the peer: {} {}", f.code, f.reason),
-                    );
+            // tungstenite queues the pong to a ping itself; it goes out with the next write.
+            Turn::In(Some(Ok(message))) => match received(message) {
+                Received::Input(input) => {
+                    if !deliver(input) {
+                        return link::DRIVER_GONE.into();
+                    }
                 }
-                // tungstenite queues the pong itself; it goes out with the next write.
-                Message::Ping(_) | Message::Frame(_) => continue,
+                Received::Closed(reason) => return reason,
+                Received::Ignored => {}
             },
-        };
-        if !deliver(input) {
-            return "driver gone".into();
         }
     }
 }

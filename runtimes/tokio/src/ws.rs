@@ -10,7 +10,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use pos_blocking::core::WsFrame;
+use pos_blocking::core::{WsFrame, link};
 
 use crate::connect::{self, Stream};
 use crate::driver::Wake;
@@ -38,21 +38,11 @@ async fn run(
     mut rx: UnboundedReceiver<WsFrame>,
 ) {
     let send = |input: Input| wake.send(Wake::input(Some(generation), input)).is_ok();
-    let mut ws = match open(url, timeout).await {
-        Ok(ws) => ws,
-        Err(error) => {
-            tracing::debug!(%error, "websocket connect failed");
-            send(Input::ConnectFailed { error });
-            return;
-        }
-    };
-    tracing::debug!("websocket connected");
-    if !send(Input::Connected) {
+    let Some(mut ws) = link::opened(open(url, timeout).await, &send) else {
         return;
-    }
+    };
     let reason = pump(&mut ws, &mut rx, &send).await;
-    tracing::debug!(%reason, "websocket closed");
-    send(Input::Disconnected { reason });
+    link::closed(reason, &send);
 }
 
 async fn open(url: &str, timeout: Duration) -> Result<WebSocketStream<Stream>, TransportError> {
@@ -81,20 +71,21 @@ async fn pump(
     loop {
         tokio::select! {
             out = rx.recv() => {
-                let frame = match out {
-                    Some(WsFrame::Text(t)) => Message::Text(t.into()),
-                    Some(WsFrame::Binary(b)) => Message::Binary(b.into()),
-                    Some(WsFrame::Ping(p)) => Message::Ping(p.into()),
-                    Some(WsFrame::Close) => {
+                let next = match out {
+                    Some(WsFrame::Text(t)) => Ok(Message::Text(t.into())),
+                    Some(WsFrame::Binary(b)) => Ok(Message::Binary(b.into())),
+                    Some(WsFrame::Ping(p)) => Ok(Message::Ping(p.into())),
+                    Some(WsFrame::Close) => Err(link::CLOSED_BY_POS),
+                    None => Err(link::DRIVER_GONE),
+                };
+                let sent = match next {
+                    Ok(message) => ws.send(message).await,
+                    Err(reason) => {
                         let _ = ws.close(None).await;
-                        return "closed by the POS".into();
-                    }
-                    None => {
-                        let _ = ws.close(None).await;
-                        return "driver gone".into();
+                        return reason.into();
                     }
                 };
-                if let Err(e) = ws.send(frame).await {
+                if let Err(e) = sent {
                     return format!("send failed: {e}");
                 }
             }
@@ -104,10 +95,8 @@ async fn pump(
                     Some(Ok(Message::Binary(b))) => Input::Binary(b.to_vec()),
                     Some(Ok(Message::Pong(p))) => Input::Pong(p.to_vec()),
                     Some(Ok(Message::Close(frame))) => {
-                        return frame.map_or_else(
-                            || "closed by the peer".into(),
-                            |f| format!("closed by the peer: {} {}", f.code, f.reason),
-                        );
+                        let frame = frame.as_ref().map(|f| (u16::from(f.code), f.reason.as_str()));
+                        return link::peer_closed(frame);
                     }
                     // tungstenite queues the pong itself.
                     Some(Ok(Message::Ping(_) | Message::Frame(_))) => continue,
@@ -117,7 +106,7 @@ async fn pump(
                     Some(Err(e)) => return e.to_string(),
                 };
                 if !deliver(input) {
-                    return "driver gone".into();
+                    return link::DRIVER_GONE.into();
                 }
             }
         }

@@ -18,6 +18,7 @@
 //! feeds `Disconnected` back to the machine when a frame has no connection to go on.
 
 mod api;
+pub mod link;
 mod shared;
 #[cfg(test)]
 mod tests;

@@ -452,3 +452,37 @@ fn finishing_shows_every_event_answers_questions_and_stops_at_its_own_end() {
     ));
     assert_eq!(seen, [Some(1), Some(2), Some(1)]);
 }
+
+#[test]
+fn a_connection_task_reports_how_opening_went_and_why_it_ended() {
+    let seen = Mutex::new(Vec::new());
+    let listening = AtomicBool::new(true);
+    let deliver = |input: Input| {
+        seen.lock().unwrap().push(input);
+        listening.load(Ordering::SeqCst)
+    };
+    let failed: Result<(), _> = Err(pos_core::TransportError::Timeout);
+    assert_eq!(super::link::opened(failed, &deliver), None);
+    assert_eq!(super::link::opened(Ok(7), &deliver), Some(7));
+    listening.store(false, Ordering::SeqCst);
+    assert_eq!(
+        super::link::opened(Ok(8), &deliver),
+        None,
+        "nobody listens: no pump"
+    );
+    super::link::closed(super::link::peer_closed(Some((1000, "bye"))), &deliver);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            Input::ConnectFailed {
+                error: pos_core::TransportError::Timeout
+            },
+            Input::Connected,
+            Input::Connected,
+            Input::Disconnected {
+                reason: "closed by the peer: 1000 bye".into()
+            },
+        ]
+    );
+    assert_eq!(super::link::peer_closed(None), "closed by the peer");
+}

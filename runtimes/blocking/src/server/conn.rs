@@ -1,7 +1,7 @@
 //! One accepted connection of a simulator server: an HTTP request, or a WebSocket upgrade
 //! answered with the configured reason phrase.
 
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::mpsc::{TryRecvError, channel};
@@ -177,12 +177,7 @@ fn websocket<T: Read + Write, S: Simulator + Send + 'static>(
                 break;
             }
             Ok(Message::Pong(_) | Message::Frame(_)) => {}
-            Err(tungstenite::Error::Io(e))
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
+            Err(e) if crate::ws::is_idle(&e) => {
                 let _ = ws.flush();
             }
             Err(_) => break,

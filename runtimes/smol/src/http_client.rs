@@ -24,18 +24,14 @@ use smol::io::{AsyncRead, AsyncWrite};
 use smol::net::TcpStream;
 use smol_hyper::rt::FuturesIo;
 
-/// A response and, for HTTPS, the pin of the certificate the server presented.
-pub type Answered = (HttpResponse, Option<Fingerprint>);
+pub use pos_blocking::http_client::Answered;
 
 /// Sends one request and waits for its response until `timeout` has passed.
 ///
 /// # Errors
-/// - [`TransportError::Connect`]: bad URL, name resolution or TCP connect failed or timed out
-///   (not sent);
-/// - [`TransportError::Tls`] / [`TransportError::CertificateMismatch`]: the handshake failed
-///   (not sent);
-/// - [`TransportError::Timeout`]: no complete response in time (may have been processed);
-/// - [`TransportError::Io`]: the connection broke after the request may have been sent.
+/// As [`pos_blocking::http_client::send`]: [`TransportError::Connect`], [`TransportError::Tls`]
+/// or [`TransportError::CertificateMismatch`] before anything was sent,
+/// [`TransportError::Timeout`] or [`TransportError::Io`] once it may have been.
 pub async fn send(
     request: &HttpRequest,
     timeout: Duration,

@@ -63,22 +63,11 @@ impl CallbackListener {
         })
     }
 
-    /// Returns the bound address.
-    #[must_use]
-    pub const fn local_addr(&self) -> SocketAddr {
-        self.addr
-    }
+    pos_blocking::listener_methods!();
 
-    /// Returns the public base URL, ending in `/`.
-    #[must_use]
-    pub fn public_base(&self) -> &str {
-        &self.public_base
-    }
-
-    /// Returns the public URL of a path below the base, e.g. `url_for("till-1/")`.
-    #[must_use]
-    pub fn url_for(&self, path: &str) -> String {
-        shared::url_for(&self.public_base, path)
+    /// The routing table shared with the connections.
+    fn routes(&self) -> &Shared {
+        &self.shared
     }
 
     /// Returns a route for a driver that receives the callbacks under `path_prefix`.
@@ -88,24 +77,6 @@ impl CallbackListener {
             shared: self.shared.clone(),
             matcher: Matcher::prefix(path_prefix),
         }
-    }
-
-    /// Returns how many drivers are attached and still alive.
-    #[must_use]
-    pub fn attached(&self) -> usize {
-        self.shared.attached()
-    }
-
-    /// Returns how many callbacks were handed to a driver so far.
-    #[must_use]
-    pub fn delivered(&self) -> u64 {
-        self.shared.delivered()
-    }
-
-    /// Returns how many callbacks no attached driver accepted (answered `404`).
-    #[must_use]
-    pub fn unrouted(&self) -> u64 {
-        self.shared.unrouted()
     }
 
     pub(crate) fn machine_route(

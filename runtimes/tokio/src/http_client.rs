@@ -8,21 +8,18 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use pos_blocking::http1::{self, MAX_BODY};
 use pos_blocking::url::Target;
-use pos_core::{Fingerprint, Headers, HttpRequest, HttpResponse, Method, TlsTrust, TransportError};
+use pos_core::{Headers, HttpRequest, HttpResponse, Method, TlsTrust, TransportError};
 
 use crate::connect;
 
-/// A response and, for HTTPS, the fingerprint of the certificate the server presented.
-pub type Answered = (HttpResponse, Option<Fingerprint>);
+pub use pos_blocking::http_client::Answered;
 
 /// Sends one request and waits for its whole response until `timeout` has passed.
 ///
 /// # Errors
-/// - [`TransportError::Connect`]: bad URL, name resolution or TCP connect failed (not sent);
-/// - [`TransportError::Tls`] / [`TransportError::CertificateMismatch`]: the handshake failed
-///   (not sent);
-/// - [`TransportError::Timeout`]: no complete response in time (may have been processed);
-/// - [`TransportError::Io`]: the connection broke after the request may have been sent.
+/// As [`pos_blocking::http_client::send`]: [`TransportError::Connect`], [`TransportError::Tls`]
+/// or [`TransportError::CertificateMismatch`] before anything was sent,
+/// [`TransportError::Timeout`] or [`TransportError::Io`] once it may have been.
 pub async fn send(
     request: &HttpRequest,
     timeout: Duration,

@@ -69,34 +69,11 @@ impl CallbackListener {
         })
     }
 
-    /// Returns the bound address.
-    #[must_use]
-    pub const fn local_addr(&self) -> SocketAddr {
-        self.addr
-    }
+    crate::listener_methods!();
 
-    /// Returns the public base URL, ending in `/`.
-    #[must_use]
-    pub fn public_base(&self) -> &str {
-        &self.public_base
-    }
-
-    /// Returns the public URL of a path below the base, e.g. `url_for("till-1/")`.
-    #[must_use]
-    pub fn url_for(&self, path: &str) -> String {
-        url_for(&self.public_base, path)
-    }
-
-    /// Returns how many callbacks were handed to a driver so far.
-    #[must_use]
-    pub fn delivered(&self) -> u64 {
-        self.shared.routes.delivered()
-    }
-
-    /// Returns how many callbacks no route took (answered `404`).
-    #[must_use]
-    pub fn unrouted(&self) -> u64 {
-        self.shared.routes.unrouted()
+    /// The routing table shared with the connections.
+    fn routes(&self) -> &Routes<Sender<Wake>, Sender<HttpResponse>> {
+        &self.shared.routes
     }
 
     /// Returns the handle a driver uses to receive the callbacks under `path_prefix`.

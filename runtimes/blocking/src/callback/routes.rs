@@ -206,3 +206,48 @@ pub fn url_for(public_base: &str, path: &str) -> String {
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+/// Writes a callback listener's address and counter methods inside its `impl` block:
+/// `local_addr`, `public_base`, `url_for`, `attached`, `delivered` and `unrouted`. The
+/// listener has fields `addr: SocketAddr` and `public_base: String` and a method
+/// `routes(&self) -> &Routes<_, _>`.
+#[macro_export]
+macro_rules! listener_methods {
+    () => {
+        /// Returns the bound address.
+        #[must_use]
+        pub const fn local_addr(&self) -> ::std::net::SocketAddr {
+            self.addr
+        }
+
+        /// Returns the public base URL, ending in `/`.
+        #[must_use]
+        pub fn public_base(&self) -> &str {
+            &self.public_base
+        }
+
+        /// Returns the public URL of a path below the base, e.g. `url_for("till-1/")`.
+        #[must_use]
+        pub fn url_for(&self, path: &str) -> String {
+            $crate::callback::url_for(&self.public_base, path)
+        }
+
+        /// Returns how many drivers are attached and still listening.
+        #[must_use]
+        pub fn attached(&self) -> usize {
+            self.routes().attached()
+        }
+
+        /// Returns how many callbacks were handed to a driver so far.
+        #[must_use]
+        pub fn delivered(&self) -> u64 {
+            self.routes().delivered()
+        }
+
+        /// Returns how many callbacks no route took (answered `404`).
+        #[must_use]
+        pub fn unrouted(&self) -> u64 {
+            self.routes().unrouted()
+        }
+    };
+}

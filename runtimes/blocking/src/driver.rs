@@ -75,25 +75,9 @@ impl<M: Machine> Driver<M> {
 
     crate::driver_methods!(core: DriverCore<M>, async: [], await: []);
 
-    /// Receives the callbacks of a [`crate::CallbackListener`] route.
-    #[must_use]
-    pub fn with_callbacks(mut self, route: CallbackRoute) -> Self {
-        route.attach(self.io.wake_tx.clone());
-        self.io.callbacks = Some(route);
-        self
-    }
-
     /// Returns the machine, e.g. to read its state.
     pub const fn machine(&self) -> &M {
         self.core.machine()
-    }
-
-    /// Returns a handle that cancels or answers from another thread while this one waits.
-    #[must_use]
-    pub fn handle(&self) -> DriverHandle {
-        DriverHandle {
-            tx: self.io.wake_tx.clone(),
-        }
     }
 
     /// Runs a vendor-specific command on the machine at the current time (e.g. Paynt's
@@ -214,6 +198,10 @@ pub struct DriverHandle {
 }
 
 impl DriverHandle {
+    const fn new(tx: Sender<Wake>) -> Self {
+        Self { tx }
+    }
+
     /// Asks for a cancel and waits up to `max_wait` for the machine to take or refuse it.
     ///
     /// # Errors

@@ -6,7 +6,7 @@
 
 use std::io::{self, Read};
 
-use pos_core::{Headers, HttpRequest, HttpResponse, Method};
+use pos_core::{Headers, HttpRequest, HttpResponse, Method, TransportError};
 
 use crate::url::Target;
 
@@ -33,6 +33,41 @@ pub fn forwardable_headers(headers: &Headers) -> impl Iterator<Item = (&str, &st
         }
         !splits
     })
+}
+
+/// Builds the [`http::Request`] a client library sends for a machine's request: origin-form
+/// target, the runtime's own `Host`, `Content-Length` (for a body, or a method that carries
+/// one) and `Connection: close` (one connection per request), and the machine's other
+/// headers; a header that is not valid on the wire is dropped, never sent raw.
+///
+/// # Errors
+/// [`TransportError::Connect`] when the request cannot be encoded (nothing was sent).
+pub fn to_http_request(
+    request: &HttpRequest,
+    target: &Target,
+) -> Result<http::Request<Vec<u8>>, TransportError> {
+    let mut builder = http::Request::builder()
+        .method(request.method.as_str())
+        .uri(target.path_and_query.as_str())
+        .header(http::header::HOST, target.host_header());
+    for (name, value) in forwardable_headers(&request.headers) {
+        match (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(value),
+        ) {
+            (Ok(name), Ok(value)) => builder = builder.header(name, value),
+            _ => tracing::warn!(header = %name, "header not valid on the wire: dropped"),
+        }
+    }
+    if !request.body.is_empty()
+        || matches!(request.method, Method::Post | Method::Put | Method::Patch)
+    {
+        builder = builder.header(http::header::CONTENT_LENGTH, request.body.len());
+    }
+    builder
+        .header(http::header::CONNECTION, "close")
+        .body(request.body.clone())
+        .map_err(|e| TransportError::Connect(format!("request not encodable: {e}")))
 }
 
 /// Encodes a request for `target` with `Connection: close`; the runtime's own `Host`,
@@ -409,6 +444,28 @@ mod tests {
         assert_eq!(head.target, "/a/b?c=d");
         assert_eq!(head.headers.get("content-type"), Some("application/json"));
         assert_eq!(body, b"{\"a\":1}");
+    }
+
+    #[test]
+    fn client_requests_carry_our_framing_and_no_header_that_could_split_them() {
+        let request = HttpRequest::new(Method::Put, "http://10.0.0.5:8080/a?b=c")
+            .header("Host", "evil.example")
+            .header("Connection", "keep-alive")
+            .header("Evil", "x\r\nInjected: y")
+            .header("Authorization", "Basic abc");
+        let target = Target::parse(&request.url).unwrap();
+        let wire = to_http_request(&request, &target).unwrap();
+        assert_eq!(wire.uri(), "/a?b=c");
+        let headers = wire.headers();
+        assert_eq!(headers[http::header::HOST], "10.0.0.5:8080");
+        assert_eq!(headers[http::header::CONNECTION], "close");
+        assert_eq!(
+            headers[http::header::CONTENT_LENGTH],
+            "0",
+            "a PUT says its length"
+        );
+        assert_eq!(headers[http::header::AUTHORIZATION], "Basic abc");
+        assert_eq!(headers.len(), 4, "{headers:?}");
     }
 
     #[test]

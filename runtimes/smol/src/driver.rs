@@ -88,23 +88,9 @@ impl<M: Machine> Driver<M> {
         self
     }
 
-    /// Receives the callbacks of a [`crate::CallbackListener`] route.
-    #[must_use]
-    pub fn with_callbacks(mut self, route: CallbackRoute) -> Self {
-        route.attach(self.io.wake_tx.clone());
-        self.io.callbacks = Some(route);
-        self
-    }
-
     /// Returns the machine, e.g. to read its state.
     pub const fn machine(&self) -> &M {
         self.core.machine()
-    }
-
-    /// Returns a handle that cancels or answers from another task while this one waits.
-    #[must_use]
-    pub fn handle(&self) -> DriverHandle {
-        DriverHandle::new(self.io.wake_tx.clone())
     }
 
     /// Runs a vendor-specific command on the machine at the current time (e.g. Paynt's

@@ -117,28 +117,12 @@ async fn handshake(
     Ok((stream, pin))
 }
 
-/// Builds hyper's request: origin-form target, the runtime's own `Host`, `Content-Length`
-/// and `Connection: close` (one connection per request) replacing any the machine set.
+/// Builds hyper's request with the runtimes' one conversion ([`http1::to_http_request`]).
 fn to_hyper(
     request: &HttpRequest,
     target: &Target,
 ) -> Result<http::Request<Full<Bytes>>, TransportError> {
-    let mut builder = http::Request::builder()
-        .method(request.method.as_str())
-        .uri(target.path_and_query.as_str())
-        .header(http::header::HOST, target.host_header());
-    for (name, value) in http1::forwardable_headers(&request.headers) {
-        builder = builder.header(name, value);
-    }
-    if !request.body.is_empty()
-        || matches!(request.method, Method::Post | Method::Put | Method::Patch)
-    {
-        builder = builder.header(http::header::CONTENT_LENGTH, request.body.len());
-    }
-    builder
-        .header(http::header::CONNECTION, "close")
-        .body(Full::new(Bytes::from(request.body.clone())))
-        .map_err(|e| TransportError::Connect(format!("invalid request: {e}")))
+    http1::to_http_request(request, target).map(|r| r.map(|body| Full::new(Bytes::from(body))))
 }
 
 /// Writes the request and reads the whole response, driving hyper's connection alongside.

@@ -96,14 +96,6 @@ impl<M: Machine + Send + 'static> Driver<M> {
         self.with_callbacks(listener.machine_route(accepts))
     }
 
-    /// Receives the callbacks of a [`CallbackListener::route`] (routed by path prefix).
-    #[must_use]
-    pub fn with_callbacks(mut self, route: CallbackRoute) -> Self {
-        route.attach(self.io.wake_tx.clone());
-        self.io.callbacks = Some(route);
-        self
-    }
-
     /// Runs `f` on the machine to read its state, e.g. `|m| m.is_connected()`.
     pub fn with_machine<R>(&self, f: impl FnOnce(&M) -> R) -> R {
         f(&self.core.machine().lock())
@@ -121,12 +113,6 @@ impl<M: Machine + Send + 'static> Driver<M> {
     ) -> Result<R, DriverError> {
         self.run(|core| Ok(core.command(|machine, now| f(&mut machine.lock(), now))))
             .await
-    }
-
-    /// Returns a handle that cancels or answers from another task while this one waits.
-    #[must_use]
-    pub fn handle(&self) -> DriverHandle {
-        DriverHandle::new(self.io.wake_tx.clone())
     }
 
     /// Runs one turn: unless work is due, waits for a wake or the machine's next timer (until

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use pos_blocking::http1::{self, MAX_BODY};
 use pos_blocking::url::Target;
-use pos_core::{Headers, HttpRequest, HttpResponse, Method, TlsTrust, TransportError};
+use pos_core::{Headers, HttpRequest, HttpResponse, TlsTrust, TransportError};
 
 use crate::connect;
 
@@ -57,33 +57,12 @@ pub async fn send(
     result
 }
 
-/// Builds the hyper request: origin-form target, our own `Host` and `Content-Length`, the
-/// machine's other headers (a value that is not a valid header is dropped, never sent raw).
+/// Builds hyper's request with the runtimes' one conversion ([`http1::to_http_request`]).
 fn to_hyper(
     request: &HttpRequest,
     target: &Target,
 ) -> Result<http::Request<Full<Bytes>>, TransportError> {
-    let mut builder = http::Request::builder()
-        .method(request.method.as_str())
-        .uri(target.path_and_query.as_str())
-        .header(http::header::HOST, target.host_header());
-    for (name, value) in http1::forwardable_headers(&request.headers) {
-        match (
-            http::HeaderName::from_bytes(name.as_bytes()),
-            http::HeaderValue::from_str(value),
-        ) {
-            (Ok(name), Ok(value)) => builder = builder.header(name, value),
-            _ => tracing::warn!(header = %name, "header not valid on the wire: dropped"),
-        }
-    }
-    let needs_length = !request.body.is_empty()
-        || matches!(request.method, Method::Post | Method::Put | Method::Patch);
-    if needs_length {
-        builder = builder.header(http::header::CONTENT_LENGTH, request.body.len());
-    }
-    builder
-        .body(Full::new(Bytes::from(request.body.clone())))
-        .map_err(|e| TransportError::Connect(format!("request not encodable: {e}")))
+    http1::to_http_request(request, target).map(|r| r.map(|body| Full::new(Bytes::from(body))))
 }
 
 async fn from_hyper(
@@ -112,6 +91,7 @@ async fn from_hyper(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pos_core::Method;
 
     #[test]
     fn requests_go_out_in_origin_form_with_our_own_framing_headers() {

@@ -4,14 +4,17 @@
 pub const FINISH_SLICE: core::time::Duration = core::time::Duration::from_secs(3600);
 
 /// Writes a driver's public commands and waits over its [`DriverCore`](crate::core::DriverCore),
-/// inside the driver's `impl` block: `with_sink`, `clock`, `wall`, `start`, `resume`, `cancel`,
+/// inside the driver's `impl` block: `with_sink`, `with_callbacks`, `handle`, `clock`, `wall`,
+/// `start`, `resume`, `cancel`,
 /// `answer`, `next_event_within`, `finish`, `finish_within`, `retry_persist`, `replace_sink`,
 /// and the private `run` and `finish_by` they use.
 ///
 /// Blocking drivers pass `async: [], await: []`, async ones `async: [async], await: [.await]`.
 /// `core` names the core's type. The driver has fields `core` and `io` (its
-/// [`Transport`](crate::core::Transport)) and its own `journal_held`, `drain` and
-/// `step(until)`, blocking or async like the rest.
+/// [`Transport`](crate::core::Transport), with fields `wake_tx` and `callbacks`), types
+/// `CallbackRoute` (with `attach(wake_tx)`) and `DriverHandle` (with `new(wake_tx)`) in
+/// scope, and its own `journal_held`, `drain` and `step(until)`, blocking or async like the
+/// rest.
 #[macro_export]
 macro_rules! driver_methods {
     (core: $core:ty, async: [$($async_:tt)*], await: [$($await_:tt)*]) => {
@@ -20,6 +23,21 @@ macro_rules! driver_methods {
         pub fn with_sink(mut self, sink: impl $crate::PersistSink + 'static) -> Self {
             self.core.set_sink(sink);
             self
+        }
+
+        /// Receives the callbacks of a callback listener's route.
+        #[must_use]
+        pub fn with_callbacks(mut self, route: CallbackRoute) -> Self {
+            route.attach(self.io.wake_tx.clone());
+            self.io.callbacks = Some(route);
+            self
+        }
+
+        /// Returns a handle that cancels or answers from another thread or task while this
+        /// one waits.
+        #[must_use]
+        pub fn handle(&self) -> DriverHandle {
+            DriverHandle::new(self.io.wake_tx.clone())
         }
 
         /// Returns the driver's clock.

@@ -142,12 +142,24 @@
 //!
 //! # Shared with the async runtimes
 //!
-//! `pos-smol` and `pos-tokio` reuse the executor-neutral modules instead of copying them:
-//! [`clock`] (suspend-aware clock, OS seed), [`tls`] (rustls configs for each
-//! [`pos_core::TlsTrust`], the pinning verifier, fingerprints, self-signed certificates,
-//! error classification), [`url`] (URL targets), [`http1`] (HTTP/1.1 encoding and parsing on
-//! byte buffers) and [`persist`] (the journal contract and its sinks). The simulator servers
-//! in [`server`] can serve their end-to-end tests.
+//! `pos-smol` and `pos-tokio` reuse every executor-neutral piece instead of copying it:
+//!
+//! - [`core`]: the sans-IO [`core::DriverCore`] every driver is a thin loop over (journal
+//!   before send, the held record while the journal fails, the caller's event queue, the
+//!   finish note, WebSocket generations, the transmit decisions through a
+//!   [`core::Transport`], the turn order), [`core::consider`] for `finish` loops,
+//!   [`core::link`] for what a WebSocket task reports, [`core::SharedMachine`] for a machine a
+//!   listener routes by, and the [`driver_methods!`] every driver's public commands come from;
+//! - [`callback`]: the routing table ([`callback::Routes`]: prefixes, `accepts_callback`,
+//!   pending replies, 404/503, counters) and [`listener_methods!`];
+//! - [`clock`] (suspend-aware clock, OS seed, [`Clock::transport_timeout`]'s one floor),
+//!   [`tls`] (rustls configs for each [`pos_core::TlsTrust`], the pinning verifier,
+//!   fingerprints, self-signed certificates, error classification), [`url`] (URL targets),
+//!   [`http1`] (HTTP/1.1 on byte buffers, [`http1::forwardable_headers`],
+//!   [`http1::to_http_request`]), [`ws`] (tungstenite message mapping) and [`persist`] (the
+//!   journal contract and its sinks).
+//!
+//! The simulator servers in [`server`] serve their end-to-end tests.
 //!
 //! # Logging
 //!

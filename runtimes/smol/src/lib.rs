@@ -163,6 +163,11 @@
 //! ([`pos_blocking::http1`]) all come from `pos-blocking`. Its simulator servers
 //! ([`pos_blocking::server`]) serve this crate's end-to-end tests.
 //!
+//! The driver itself is a thin loop over [`pos_blocking::core::DriverCore`] (journal before
+//! send, held records, the event queue, WebSocket generations, transmit decisions), its
+//! public commands come from [`pos_blocking::driver_methods!`], and the callback listener
+//! routes with [`pos_blocking::callback::Routes`]: this crate only waits, spawns and does I/O.
+//!
 //! # Why hyper
 //!
 //! HTTP/1.1 (client and callback server) is hyper 1.x's connection API, which takes any

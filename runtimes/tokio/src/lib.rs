@@ -188,6 +188,11 @@
 //! `pos-blocking`. End-to-end tests serve the simulators with
 //! [`pos_blocking::server::SimServer`].
 //!
+//! The driver itself is a thin loop over [`pos_blocking::core::DriverCore`] (journal before
+//! send, held records, the event queue, WebSocket generations, transmit decisions), its
+//! public commands come from [`pos_blocking::driver_methods!`], and the callback listener
+//! routes with [`pos_blocking::callback::Routes`]: this crate only waits, spawns and does I/O.
+//!
 //! # Logging
 //!
 //! Through `tracing`: transmits and inputs are logged at `debug` by kind, id, method, host

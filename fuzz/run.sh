@@ -10,7 +10,8 @@
 # The committed seeds in fuzz/corpus/<target>/ are read, never written: new inputs go to
 # fuzz/.work/corpus/<target>/ (ignored by git), logs to fuzz/.work/logs/<target>.log, and
 # crashes, timeouts and out-of-memory inputs to fuzz/artifacts/<target>/. Nothing is minimised.
-# Extra libFuzzer flags can be passed in FUZZ_FLAGS (e.g. FUZZ_FLAGS="-max_len=8192").
+# Extra libFuzzer flags can be passed in FUZZ_FLAGS (e.g. FUZZ_FLAGS="-max_len=8192"; to keep
+# going past a known crash and collect every distinct one: FUZZ_FLAGS="-fork=1 -ignore_crashes=1").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -89,6 +90,11 @@ for t in "${targets[@]}"; do
   status=$?
   set -e
   elapsed=$(($(date +%s) - start))
+  # Fuzzing time as libFuzzer reports it (the wall time above also counts the build).
+  fuzzed=$(grep -oE '^Done [0-9]+ runs in [0-9]+ second' "$log" | grep -oE '[0-9]+ second' | grep -oE '[0-9]+' || true)
+  if [[ -z $fuzzed ]]; then # fork mode: its status lines carry the time
+    fuzzed=$(grep -oE ' time: [0-9]+s' "$log" | tail -n 1 | grep -oE '[0-9]+' || true)
+  fi
   runs=$(grep -oE '^stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || true)
   rate=$(grep -oE '^stat::average_exec_per_sec: *[0-9]+' "$log" | grep -oE '[0-9]+$' || true)
   if [[ -z $runs ]]; then # a crash ends the run before the final stats: use the last status line
@@ -103,7 +109,8 @@ for t in "${targets[@]}"; do
     found=$(grep -oE 'Test unit written to [^ ]+' "$log" | tail -n 1 | sed 's/Test unit written to //' || true)
     verdict="FOUND (exit $status) ${found:-see $log}"
   fi
-  line=$(printf '%-32s %6ss %12s runs %8s exec/s  %s' "$t" "$elapsed" "${runs:-?}" "${rate:-?}" "$verdict")
+  line=$(printf '%-32s %6ss fuzzing (%ss wall) %12s runs %8s exec/s  %s' "$t" "${fuzzed:-?}" \
+    "$elapsed" "${runs:-?}" "${rate:-?}" "$verdict")
   echo "$line"
   summary+=("$line")
 done

@@ -152,3 +152,66 @@ fn duplicated_start_whose_first_reply_is_lost_is_not_rejected() {
     assert!(transcript(&pair).contains("DUPLICATE REQUESTID"));
     assert_eq!(pair.money_requests(txn), 1);
 }
+
+/// Found by fuzzing: the approval callback is lost, both copies of the first GetResult are
+/// lost, so recovery GETs the CANCELURL; that request is held back past its timeout ("cancel
+/// reply lost") and reaches the gateway right after the second GetResult, which says APPROVED.
+/// The late cancel voids the sale, so the approval must not be reported: Unknown, with the
+/// approval as evidence.
+#[test]
+fn an_approval_while_a_lost_cancel_may_still_void_it_is_unknown() {
+    let mut pair = pair();
+    pair.with_sim(|sim, _| sim.fault_next_session(CallbackFault::Drop));
+    pair.add_fault(
+        FaultRule::new(
+            Dir::ToSim,
+            Matcher::contains("\"ACTION\":\"GetResult\""),
+            Fault::Drop,
+        )
+        .times(2),
+    );
+    pair.add_fault(FaultRule::new(
+        Dir::ToSim,
+        Matcher::contains("TERMPAY/cancel"),
+        Fault::Reorder,
+    ));
+    let txn = pair.start(sale(1000)).unwrap();
+    let outcome = pair.run_until_finished(txn);
+    let Outcome::Unknown(u) = &outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(
+        u.evidence.iter().any(|e| e.contains("may still void it")),
+        "{u:?}"
+    );
+    assert!(
+        transcript(&pair).contains("VOIDED"),
+        "the late cancel did void the sale"
+    );
+    assert_eq!(pair.money_requests(txn), 1);
+}
+
+/// Found by fuzzing: the POS cancels before the session starts, and the StartSession reply is
+/// overtaken by the approval callback. The late reply must not move the session back or
+/// release the queued cancel: that cancel would void the approval the machine reports.
+#[test]
+fn a_start_reply_overtaken_by_the_approval_sends_no_cancel() {
+    let mut pair = pair();
+    pair.add_fault(FaultRule::new(
+        Dir::ToPos,
+        Matcher::contains("\"TEXT\":\"SUCCESS\""),
+        Fault::Reorder,
+    ));
+    // Cents .61: approved with ACK=N, so the session is still capturing when the reply lands.
+    let txn = pair.start(sale(1061)).unwrap();
+    pair.cancel(txn).unwrap();
+    let outcome = pair.run_until_finished(txn);
+    assert_eq!(outcome.class(), OutcomeClass::Approved, "{outcome:?}");
+    pair.run_for(Duration::from_secs(60));
+    let t = transcript(&pair);
+    assert!(
+        !t.contains("pos→sim  GET https://gw-a.interpay.test/api/TERMPAY/cancel"),
+        "{t}"
+    );
+    assert!(!t.contains("VOIDED"));
+}

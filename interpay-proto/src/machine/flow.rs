@@ -145,6 +145,19 @@ impl InterpayMachine {
         let Some(s) = self.session.as_mut() else {
             return;
         };
+        if !matches!(s.phase, Phase::Starting | Phase::Indeterminate) {
+            // A StartSession reply overtaken by the session's own result (found by fuzzing):
+            // keep the identifiers it brings, but never move the session back to Awaiting or
+            // send a queued cancel after the result arrived — that cancel would void an
+            // approval the machine is about to report (an approval after a cancel wins).
+            if s.secureid.is_none() {
+                s.secureid = reply.secureid;
+            }
+            if s.cancelurl.is_none() {
+                s.cancelurl = reply.cancelurl;
+            }
+            return;
+        }
         s.phase = Phase::Awaiting;
         s.host_base = base;
         s.secureid = reply.secureid;
@@ -355,14 +368,15 @@ impl InterpayMachine {
     }
 
     fn on_cancel_reply(&mut self, now: Timestamp, f: Option<&Fields>) {
-        let Some(s) = self.session.as_ref() else {
-            return;
-        };
-        let txn = s.txn;
         let code = f
             .as_ref()
             .and_then(|f| f.text("CODE"))
             .map(ToString::to_string);
+        let Some(s) = self.session.as_mut() else {
+            return;
+        };
+        s.cancel_answered |= code.is_some();
+        let txn = s.txn;
         let reason = match code.as_deref() {
             Some(c @ ("8508" | "8506")) => Some(alloc::format!("CancelRefused {{ code: {c} }}")),
             Some(_) => None,
@@ -412,6 +426,24 @@ impl InterpayMachine {
                             UnknownReason::ConflictingEvidence,
                             "AmountMismatch or RefundMismatch",
                         )
+                    }) else {
+                        return;
+                    };
+                    return self.finish(now, outcome, Some((kind, msg.code)));
+                }
+                // A cancel whose reply was lost may still reach the gateway after this approval
+                // and void it (found by fuzzing): the approval is evidence, not the outcome.
+                // A racing callback is confirmed first (below), and lands here as GetResult.
+                let confirming_later = source == Source::Callback
+                    && (phase == Phase::ConfirmingRace || self.config.confirm_cancel_race);
+                if s.cancel_sent && !s.cancel_answered && !confirming_later {
+                    s.evidence.push(alloc::format!(
+                        "{} {} while a cancel whose reply was lost may still void it",
+                        msg.code,
+                        msg.text
+                    ));
+                    let Some(outcome) = self.with_session(|s| {
+                        s.unknown(UnknownReason::ConflictingEvidence, "CancelFateUnknown")
                     }) else {
                         return;
                     };

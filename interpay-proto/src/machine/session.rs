@@ -60,6 +60,8 @@ pub(crate) struct ResumeData {
     pub host_base: usize,
     pub getresults_used: u8,
     pub cancel_sent: bool,
+    /// The cancel got a reply (accepted or refused): its fate is known.
+    pub cancel_answered: bool,
     pub result: Option<String>,
 }
 
@@ -86,6 +88,9 @@ pub(crate) struct Session {
     pub cancelurl: Option<String>,
     pub cancel_wanted: bool,
     pub cancel_sent: bool,
+    /// The cancel got a reply; while false after `cancel_sent`, a cancel may still reach the
+    /// gateway and void an approval (spec §8).
+    pub cancel_answered: bool,
     pub getresults_used: u8,
     pub pending: Option<ResultMessage>,
     pub evidence: Vec<String>,
@@ -143,6 +148,7 @@ impl Session {
             host_base: self.host_base,
             getresults_used: self.getresults_used,
             cancel_sent: self.cancel_sent,
+            cancel_answered: self.cancel_answered,
             result: self
                 .pending
                 .as_ref()

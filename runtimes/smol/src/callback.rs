@@ -85,15 +85,6 @@ impl CallbackListener {
         &self.shared
     }
 
-    /// Returns the handle a driver uses to receive the callbacks under `path_prefix`.
-    #[must_use]
-    pub fn route(&self, path_prefix: &str) -> CallbackRoute {
-        CallbackRoute {
-            shared: self.shared.clone(),
-            matcher: Matcher::prefix(path_prefix),
-        }
-    }
-
     /// Stops accepting and waits for the accept task to end.
     pub async fn shutdown(mut self) {
         if let Some(task) = self.accept.take() {

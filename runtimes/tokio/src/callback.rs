@@ -70,15 +70,6 @@ impl CallbackListener {
         &self.shared
     }
 
-    /// Returns a route for a driver that receives the callbacks under `path_prefix`.
-    #[must_use]
-    pub fn route(&self, path_prefix: &str) -> CallbackRoute {
-        CallbackRoute {
-            shared: self.shared.clone(),
-            matcher: Matcher::prefix(path_prefix),
-        }
-    }
-
     pub(crate) fn machine_route(
         &self,
         accepts: Arc<dyn Fn(&HttpRequest) -> bool + Send + Sync>,

@@ -41,13 +41,7 @@ impl CallbackListener {
     /// # Errors
     /// [`ServeError::Bind`] when the address cannot be bound.
     pub fn bind(addr: SocketAddr, public_base: Option<String>) -> Result<Self, ServeError> {
-        let listener = TcpListener::bind(addr).map_err(|e| ServeError::Bind(e.to_string()))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| ServeError::Bind(e.to_string()))?;
-        listener
-            .set_nonblocking(true)
-            .map_err(|e| ServeError::Bind(e.to_string()))?;
+        let (listener, addr) = bind_polled(addr)?;
         let public_base = routes::public_base(addr, public_base);
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
@@ -74,15 +68,6 @@ impl CallbackListener {
     /// The routing table shared with the connections.
     fn routes(&self) -> &Routes<Sender<Wake>, Sender<HttpResponse>> {
         &self.shared.routes
-    }
-
-    /// Returns the handle a driver uses to receive the callbacks under `path_prefix`.
-    #[must_use]
-    pub fn route(&self, path_prefix: &str) -> CallbackRoute {
-        CallbackRoute {
-            shared: self.shared.clone(),
-            matcher: Matcher::prefix(path_prefix),
-        }
     }
 
     /// Stops accepting and joins the accept thread.
@@ -133,6 +118,15 @@ impl CallbackRoute {
 struct Shared {
     stop: AtomicBool,
     routes: Routes<Sender<Wake>, Sender<HttpResponse>>,
+}
+
+/// Binds a listener that its accept thread polls (non-blocking), with the address it got.
+pub(crate) fn bind_polled(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), ServeError> {
+    let bind = |e: std::io::Error| ServeError::Bind(e.to_string());
+    let listener = TcpListener::bind(addr).map_err(bind)?;
+    let addr = listener.local_addr().map_err(bind)?;
+    listener.set_nonblocking(true).map_err(bind)?;
+    Ok((listener, addr))
 }
 
 fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {

@@ -207,10 +207,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Writes a callback listener's address and counter methods inside its `impl` block:
-/// `local_addr`, `public_base`, `url_for`, `attached`, `delivered` and `unrouted`. The
-/// listener has fields `addr: SocketAddr` and `public_base: String` and a method
-/// `routes(&self) -> &Routes<_, _>`.
+/// Writes a callback listener's address, route and counter methods inside its `impl` block:
+/// `local_addr`, `public_base`, `url_for`, `route`, `attached`, `delivered` and `unrouted`.
+/// The listener has fields `addr: SocketAddr`, `public_base: String` and `shared` (an `Arc`
+/// of what its routes hold), a method `routes(&self) -> &Routes<_, _>`, and a
+/// `CallbackRoute { shared, matcher }` type in scope.
 #[macro_export]
 macro_rules! listener_methods {
     () => {
@@ -230,6 +231,15 @@ macro_rules! listener_methods {
         #[must_use]
         pub fn url_for(&self, path: &str) -> String {
             $crate::callback::url_for(&self.public_base, path)
+        }
+
+        /// Returns the route a driver uses to receive the callbacks under `path_prefix`.
+        #[must_use]
+        pub fn route(&self, path_prefix: &str) -> CallbackRoute {
+            CallbackRoute {
+                shared: self.shared.clone(),
+                matcher: $crate::callback::Matcher::prefix(path_prefix),
+            }
         }
 
         /// Returns how many drivers are attached and still listening.

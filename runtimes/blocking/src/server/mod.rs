@@ -79,14 +79,7 @@ impl<S: Simulator + Send + 'static> SimServer<S> {
     /// # Errors
     /// [`ServeError`] when the address cannot be bound or the certificate not made.
     pub fn start(sim: S, config: SimServerConfig) -> Result<Self, ServeError> {
-        let listener =
-            TcpListener::bind(config.bind).map_err(|e| ServeError::Bind(e.to_string()))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| ServeError::Bind(e.to_string()))?;
-        listener
-            .set_nonblocking(true)
-            .map_err(|e| ServeError::Bind(e.to_string()))?;
+        let (listener, addr) = crate::callback::bind_polled(config.bind)?;
         let (cert, tls) = if config.tls {
             let ip = addr.ip().to_string();
             let cert = SelfSigned::generate(&["localhost", &ip])

@@ -103,6 +103,7 @@ impl ConnectMachine {
             }
             Req::Signature => {
                 op.ctl_inflight = false;
+                op.sig_inflight = false;
                 self.on_signature(now, op, reply);
                 Flow::Continue
             }

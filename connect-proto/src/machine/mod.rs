@@ -219,6 +219,7 @@ impl ConnectMachine {
             Req::Signature => {
                 op.sig_due = None;
                 op.ctl_inflight = true;
+                op.sig_inflight = true;
                 let accepted = match op.sig {
                     Sig::Open {
                         answered: Some(b), ..
@@ -341,7 +342,13 @@ fn wants(op: &Op) -> Vec<(Req, Timestamp)> {
             v.push((Req::Post, t));
         }
     }
-    if !op.get_inflight && !op.post_inflight {
+    // While a signature answer waits for its slot or is on the wire, this operation's GETs
+    // wait (§8.2). Otherwise a GET emitted one gap before or after the PUT can, with network
+    // jitter, reach Connect within its 0.1 s limit of the PUT, and one of the two gets a 429;
+    // with the 1 s poll and resend cadences in phase, every resend met a GET again, and after
+    // the second resend the answer was dropped, so the PDQ reversed a signed sale.
+    let sig_busy = op.sig_due.is_some() || op.sig_inflight;
+    if !op.get_inflight && !op.post_inflight && !sig_busy {
         if let Some(t) = op.poll_due {
             v.push((Req::Poll, t));
         }

@@ -152,6 +152,8 @@ pub(crate) struct Op {
     pub(crate) sig_due: Option<Timestamp>,
     pub(crate) get_inflight: bool,
     pub(crate) ctl_inflight: bool,
+    /// The signature PUT is on the wire (a part of `ctl_inflight`).
+    pub(crate) sig_inflight: bool,
     pub(crate) post_inflight: bool,
     pub(crate) sig: Sig,
     pub(crate) cancel: Cancel,
@@ -195,6 +197,7 @@ impl Op {
             sig_due: None,
             get_inflight: false,
             ctl_inflight: false,
+            sig_inflight: false,
             post_inflight: false,
             sig: Sig::None,
             cancel: Cancel::None,

@@ -14,7 +14,7 @@ use core::time::Duration;
 use codepay_proto::sim::{Behaviour, SimConfig, SimFaults};
 use common::*;
 use pos_core::testing::{Dir, Fault, FaultRule, Matcher};
-use pos_core::{CommandError, Event, Notice, Outcome, OutcomeClass, RejectReason};
+use pos_core::{CommandError, Event, Notice, Operation, Outcome, OutcomeClass, RejectReason};
 
 const ORDER: &str = r#""topic":"ecrhub.pay.order""#;
 
@@ -320,4 +320,55 @@ fn random_sim_faults_never_break_the_invariants() {
             assert!(pair.money_requests(txn) <= 1);
         }
     }
+}
+
+/// Found by fuzzing: a tip adjustment's frame is duplicated and the second reply is held back;
+/// it arrives while the next tip adjustment of the same order is outstanding. Topic and order
+/// number match that one, but its request_id names the completed first request, so it is that
+/// request's late result — never the answer to the second (which the terminal had not
+/// processed yet).
+#[test]
+fn a_stale_reply_with_an_old_request_id_is_not_taken_for_the_current_request() {
+    let mut pair = pair();
+    let (_, order) = approved_sale(&mut pair, 1000);
+    let tip = |minor| Operation::TipAdjust {
+        original: order.clone(),
+        tip: usd(minor),
+    };
+    let adjust = Matcher::contains("ecrhub.pay.tip.adjustment");
+    pair.add_fault(FaultRule::new(
+        Dir::ToSim,
+        Matcher::contains("ecrhub.pay.tip.adjustment"),
+        Fault::Duplicate,
+    ));
+    pair.add_fault(FaultRule::new(
+        Dir::ToPos,
+        adjust,
+        Fault::Delay(Duration::ZERO),
+    ));
+    pair.add_fault(FaultRule::new(
+        Dir::ToPos,
+        Matcher::contains("ecrhub.pay.tip.adjustment"),
+        Fault::Delay(Duration::from_secs(3)),
+    ));
+    pair.add_fault(FaultRule::new(
+        Dir::ToSim,
+        Matcher::contains("ecrhub.pay.tip.adjustment"),
+        Fault::Delay(Duration::from_secs(6)),
+    ));
+    let first = pair.start(tip(100)).unwrap();
+    assert_eq!(
+        pair.run_until_finished(first).class(),
+        OutcomeClass::Approved
+    );
+    let second = pair.start(tip(200)).unwrap();
+    let outcome = pair.run_until_finished(second);
+    assert_eq!(outcome.class(), OutcomeClass::Approved, "{outcome:?}");
+    let late = pair.events().iter().any(
+        |(_, e)| matches!(e, Event::Notice(Notice::LateResult { txn: Some(t), .. }) if *t == first),
+    );
+    assert!(
+        late,
+        "the stale reply is reported as the first request's late result"
+    );
 }

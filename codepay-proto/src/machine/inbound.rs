@@ -84,6 +84,13 @@ impl CodepayMachine {
                 return Some(*role);
             }
         }
+        // A request_id that names a request already completed makes the message that
+        // request's late result (rule 4), even when topic and order number would match the
+        // one outstanding now: request_id comes first (found by fuzzing — a duplicated tip
+        // adjustment's second reply was taken as the answer to the next tip adjustment).
+        if rid.is_some_and(|r| !r.is_empty() && self.recent.iter().any(|x| x.request_id == r)) {
+            return None;
+        }
         // Rule 2: topic and merchant order number.
         let number = env.order_no();
         for (role, _, t, n) in &candidates {

@@ -470,20 +470,23 @@ impl CodepayMachine {
                 self.finish(outcome);
             }
             Phase::TipConfirm => {
+                // The query shows the order's tip now, but not whether this adjustment set it:
+                // the order may have had that tip already, or an earlier adjustment set it
+                // (found by fuzzing: a refused adjustment to the tip the order already had was
+                // reported Approved). The machine never knows the tip before the adjustment, so
+                // the outcome is Unknown, with what the query showed as evidence.
                 let tip_now = details.tip_minor;
                 let wanted = job.tip.map(|t| t.minor_units());
-                let outcome = if verdict == QueryVerdict::Approved
-                    && tip_now.is_some()
-                    && tip_now == wanted
-                {
-                    build::approved(
-                        job,
-                        &details,
-                        Some("tip adjustment confirmed by query".into()),
-                    )
-                } else {
-                    build::unknown(job, UnknownReason::RequestReplyLost)
+                let seen = match (verdict == QueryVerdict::Approved, tip_now) {
+                    (true, Some(t)) if Some(t) == wanted => {
+                        "the order's tip now equals the requested tip"
+                    }
+                    (true, Some(_)) => "the order's tip differs from the requested tip",
+                    _ => "the query did not show the order's tip",
                 };
+                job.evidence
+                    .push(alloc::format!("tip adjustment reply lost; {seen}"));
+                let outcome = build::unknown(job, UnknownReason::RequestReplyLost);
                 self.finish(outcome);
             }
             _ => {}

@@ -85,7 +85,7 @@ enum Phase {
     Recovering(Step),
     /// A query, tip adjustment, batch close, init or getInfo was sent.
     AwaitingReply,
-    /// A tip adjustment's result is unknown: one query decides.
+    /// A tip adjustment's reply was lost: one query gathers evidence; the outcome is Unknown.
     TipConfirm,
     /// The order got `101` or `113`, which a duplicated frame can also cause: one query
     /// confirms that the terminal holds no order under our number before it is rejected.

@@ -21,10 +21,10 @@ use codepay_proto::message::{Envelope, TOPIC_ORDER, TransType};
 use codepay_proto::serial::{DEFAULT_MAX_RX_DATA, Frame, MAX_TX_DATA, parse_frame};
 use codepay_proto::sim::{CodepaySim, SimConfig};
 use codepay_proto::{CodepayMachine, Config};
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pos_core::testing::{Pair, PairConfig};
 use pos_core::{Currency, IdGen, Input, Money, Operation, Outcome, TransmitKind, WallClock};
-use recorder::{Recorder, last_message, replay};
+use recorder::{Recorder, bench_sale, last_message};
 use serde_json::{Map, Value};
 
 const APP_ID: &str = "wz0123456789abcdef";
@@ -106,24 +106,7 @@ fn benches(c: &mut Criterion) {
             )
         });
     });
-    g.throughput(Throughput::Elements(1));
-    g.bench_function("sale_pair_harness", |b| {
-        b.iter_batched(
-            pair,
-            |mut pair| {
-                let txn = pair.start(sale()).unwrap();
-                pair.run_until_finished(txn)
-            },
-            BatchSize::SmallInput,
-        );
-    });
-    g.bench_function("sale_pos_share", |b| {
-        b.iter_batched(
-            || (machine(1), steps.clone()),
-            |(mut m, steps)| replay(&mut m, steps),
-            BatchSize::SmallInput,
-        );
-    });
+    bench_sale(&mut g, pair, sale, || machine(1), &steps);
     g.finish();
 
     // The serial framer: one result frame's payload, encoded and parsed back.

@@ -19,10 +19,10 @@ use connect_proto::codec;
 use connect_proto::message::TransactionRequest;
 use connect_proto::sim::{ConnectSim, SimConfig};
 use connect_proto::{Config, ConnectMachine};
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pos_core::testing::{Pair, PairConfig};
 use pos_core::{Currency, IdGen, Input, Money, Operation, TransmitKind, WallClock};
-use recorder::{Recorder, Step, last_message, replay};
+use recorder::{Recorder, Step, bench_sale, last_message};
 
 const WALL: WallClock = WallClock::new(1_767_225_600_000);
 
@@ -91,25 +91,8 @@ fn benches(c: &mut Criterion) {
     g.bench_function("encode_request", |b| {
         b.iter(|| codec::encode(black_box(&typed)));
     });
-    g.throughput(Throughput::Elements(1));
-    g.bench_function("sale_pair_harness", |b| {
-        b.iter_batched(
-            pair,
-            |mut pair| {
-                let txn = pair.start(sale()).unwrap();
-                pair.run_until_finished(txn)
-            },
-            BatchSize::SmallInput,
-        );
-    });
     let steps: Vec<(pos_core::Timestamp, Step)> = recorded.steps;
-    g.bench_function("sale_pos_share", |b| {
-        b.iter_batched(
-            || (machine(1), steps.clone()),
-            |(mut m, steps)| replay(&mut m, steps),
-            BatchSize::SmallInput,
-        );
-    });
+    bench_sale(&mut g, pair, sale, || machine(1), &steps);
     g.finish();
 }
 

@@ -15,13 +15,13 @@ mod recorder;
 
 use std::hint::black_box;
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use interpay_proto::codec::{decode_body, decode_json, encode_json};
 use interpay_proto::sim::{InterpaySim, SimConfig};
 use interpay_proto::{Config, Endpoints, InterpayMachine};
 use pos_core::testing::{Pair, PairConfig};
 use pos_core::{Currency, IdGen, Input, Money, Operation, Outcome, TransmitKind, WallClock};
-use recorder::{Recorder, Step, replay};
+use recorder::{Recorder, Step, bench_sale};
 
 const WALL: WallClock = WallClock::new(1_778_336_000_000);
 
@@ -98,24 +98,7 @@ fn benches(c: &mut Criterion) {
     g.bench_function("encode_request", |b| {
         b.iter(|| encode_json(black_box(&typed)));
     });
-    g.throughput(Throughput::Elements(1));
-    g.bench_function("sale_pair_harness", |b| {
-        b.iter_batched(
-            pair,
-            |mut pair| {
-                let txn = pair.start(sale()).unwrap();
-                pair.run_until_finished(txn)
-            },
-            BatchSize::SmallInput,
-        );
-    });
-    g.bench_function("sale_pos_share", |b| {
-        b.iter_batched(
-            || (machine(7), steps.clone()),
-            |(mut m, steps)| replay(&mut m, steps),
-            BatchSize::SmallInput,
-        );
-    });
+    bench_sale(&mut g, pair, sale, || machine(7), &steps);
     g.finish();
 }
 

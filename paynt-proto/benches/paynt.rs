@@ -15,7 +15,7 @@ mod recorder;
 
 use std::hint::black_box;
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use paynt_proto::codec::{
     MAX_BODY_BYTES, decode_result, decode_start_request, encode_start_request,
 };
@@ -25,7 +25,7 @@ use pos_core::testing::{Pair, PairConfig};
 use pos_core::{
     Currency, IdGen, Input, Money, Operation, Outcome, Secret, TransmitKind, WallClock,
 };
-use recorder::{Recorder, last_message, replay};
+use recorder::{Recorder, bench_sale, last_message};
 
 const TOKEN: &str = "5820337719046612";
 const WALL: WallClock = WallClock::new(1_749_891_600_000);
@@ -91,24 +91,7 @@ fn benches(c: &mut Criterion) {
     g.bench_function("encode_request", |b| {
         b.iter(|| encode_start_request(black_box(&typed)));
     });
-    g.throughput(Throughput::Elements(1));
-    g.bench_function("sale_pair_harness", |b| {
-        b.iter_batched(
-            pair,
-            |mut pair| {
-                let txn = pair.start(sale()).unwrap();
-                pair.run_until_finished(txn)
-            },
-            BatchSize::SmallInput,
-        );
-    });
-    g.bench_function("sale_pos_share", |b| {
-        b.iter_batched(
-            || (machine(7), steps.clone()),
-            |(mut m, steps)| replay(&mut m, steps),
-            BatchSize::SmallInput,
-        );
-    });
+    bench_sale(&mut g, pair, sale, || machine(7), &steps);
     g.finish();
 }
 

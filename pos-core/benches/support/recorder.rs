@@ -168,3 +168,37 @@ pub(crate) fn last_message(steps: &[(Timestamp, Step)]) -> Option<&Input> {
         _ => None,
     })
 }
+
+/// Benchmarks one complete sale through the pair harness (`sale_pair_harness`) and the POS
+/// machine's share of it, the recorded `steps` replayed into a fresh machine
+/// (`sale_pos_share`). The same two measurements for every vendor.
+pub(crate) fn bench_sale<P, M, S>(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    pair: impl Fn() -> pos_core::testing::Pair<P, S>,
+    sale: impl Fn() -> Operation,
+    machine: impl Fn() -> M,
+    steps: &[(Timestamp, Step)],
+) where
+    P: Machine,
+    M: Machine,
+    S: pos_core::Simulator,
+{
+    g.throughput(criterion::Throughput::Elements(1));
+    g.bench_function("sale_pair_harness", |b| {
+        b.iter_batched(
+            &pair,
+            |mut pair| {
+                let txn = pair.start(sale()).unwrap();
+                pair.run_until_finished(txn)
+            },
+            criterion::BatchSize::SmallInput,
+        );
+    });
+    g.bench_function("sale_pos_share", |b| {
+        b.iter_batched(
+            || (machine(), steps.to_vec()),
+            |(mut m, steps)| replay(&mut m, steps),
+            criterion::BatchSize::SmallInput,
+        );
+    });
+}

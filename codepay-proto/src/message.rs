@@ -148,23 +148,24 @@ impl Envelope {
         let value: Value = serde_json::from_str(text).map_err(|e| DecodeError::NotJson {
             reason: e.to_string(),
         })?;
-        let Value::Object(obj) = value else {
+        let Value::Object(mut obj) = value else {
             return Err(DecodeError::NotAnObject {
                 found: json_type(&value),
             });
         };
-        let (biz, biz_warning) = match obj.get("biz_data") {
+        // Moved out of the parsed object, not copied: `biz_data` is the bulk of a frame.
+        let (biz, biz_warning) = match obj.remove("biz_data") {
             None | Some(Value::Null) => (Map::new(), false),
-            Some(Value::Object(m)) => (m.clone(), false),
+            Some(Value::Object(m)) => (m, false),
             Some(Value::String(s)) if s.trim().is_empty() => (Map::new(), false),
-            Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
+            Some(Value::String(s)) => match serde_json::from_str::<Value>(&s) {
                 Ok(Value::Object(m)) => (m, false),
                 _ => (Map::new(), true),
             },
             Some(_) => (Map::new(), true),
         };
-        let device_data = match obj.get("device_data") {
-            Some(Value::Object(m)) => Some(m.clone()),
+        let device_data = match obj.remove("device_data") {
+            Some(Value::Object(m)) => Some(m),
             _ => None,
         };
         Ok(Self {

@@ -306,78 +306,47 @@ const KNOWN: [&str; 44] = [
 ];
 
 fn result_from_object(obj: Map<String, Value>) -> TransactionResult {
-    let mut bad_fields = Vec::new();
-    let mut read = |names: &[&str], f: &dyn Fn(&Value) -> Field<Value>| -> Option<Value> {
-        let (key, v) = pick(&obj, names)?;
-        match f(v) {
-            Field::Ok(x) => Some(x),
-            Field::Bad => {
-                bad_fields.push(String::from(key));
-                None
-            }
-        }
-    };
-    let b = |v: &Value| map(boolean(v), Value::Bool);
-    let s = |v: &Value| map(string(v), Value::String);
-    let a = |v: &Value| map(amount(v), Value::from);
-    let i = |v: &Value| map(integer(v), Value::from);
-    let rc = |v: &Value| map(response_code(v), Value::String);
-    let x = |v: &Value| map(exact_text(v), Value::String);
-    let receipt = |v: &Value| match receipt::decode_receipt(v) {
-        Field::Ok(lines) => Field::Ok(receipt::encode_receipt(&lines)),
-        Field::Bad => Field::Bad,
-    };
-    let st = |v: &Value| match statuses(v) {
-        Field::Ok(list) => Field::Ok(serde_json::to_value(list).unwrap_or(Value::Null)),
-        Field::Bad => Field::Bad,
-    };
-    let as_bool = |v: Option<Value>| v.and_then(|v| v.as_bool());
-    let as_str = |v: Option<Value>| v.and_then(|v| v.as_str().map(String::from));
-    let as_u32 = |v: Option<Value>| {
-        v.and_then(|v| v.as_u64())
-            .and_then(|n| u32::try_from(n).ok())
-    };
-    let as_lines = |v: Option<Value>| {
-        v.and_then(|v| match receipt::decode_receipt(&v) {
-            Field::Ok(lines) => Some(lines),
-            _ => None,
-        })
+    let mut r = FieldReader {
+        obj: &obj,
+        bad_fields: Vec::new(),
     };
     let mut result = TransactionResult {
-        trans_approved: as_bool(read(&["transApproved"], &b)),
-        trans_cancelled: as_bool(read(&["transCancelled"], &b)),
-        voided: as_bool(read(&["voided"], &b)),
-        transaction_type: as_str(read(&["transactionType", "transType"], &s))
+        trans_approved: r.read(&["transApproved"], boolean),
+        trans_cancelled: r.read(&["transCancelled"], boolean),
+        voided: r.read(&["voided"], boolean),
+        transaction_type: r
+            .read(&["transactionType", "transType"], string)
             .map(|t| TransType::parse(&t)),
-        trans_amount: as_u32(read(&["transAmount", "amountTrans"], &a)),
-        auth_code: as_str(read(&["authCode", "authorisationCode"], &s)),
-        transaction_response: as_str(read(&["transactionResponse", "responseCode"], &rc)),
-        primary_account_number: as_str(read(&["primaryAccountNumber", "cardPan"], &s)),
-        transaction_source: as_str(read(&["transactionSource", "cardType"], &s))
+        trans_amount: r.read(&["transAmount", "amountTrans"], amount),
+        auth_code: r.read(&["authCode", "authorisationCode"], string),
+        transaction_response: r.read(&["transactionResponse", "responseCode"], response_code),
+        primary_account_number: r.read(&["primaryAccountNumber", "cardPan"], string),
+        transaction_source: r
+            .read(&["transactionSource", "cardType"], string)
             .map(|t| TransactionSource::parse(&t)),
-        cardholder_verification_method: as_str(read(&["cardholderVerificationMethod"], &s)),
-        signature: as_bool(read(&["signature", "cvmSigRequired"], &b)),
-        app_name: as_str(read(&["appName", "cardScheme"], &s)),
-        application_id: as_str(read(&["applicationId", "emvAId"], &s)),
-        currency_code: as_str(read(&["currencyCode", "transCurrencyCode"], &s)),
-        merchant_id: as_str(read(&["merchantId"], &s)),
-        terminal_id: as_str(read(&["terminalId"], &s)),
-        message_id: read(&["messageId"], &i).and_then(|v| v.as_i64()),
-        transaction_date: as_str(read(&["transactionDate", "transDateTime"], &s)),
-        trans_date_time_epoch: read(&["transDateTimeEpoch"], &i).and_then(|v| v.as_i64()),
-        uti: as_str(read(&["uti"], &x)),
-        original_uti: as_str(read(&["originalUti"], &x)),
-        cardholder_receipt: as_lines(read(&["cardholderReceipt"], &receipt)),
-        merchant_receipt: as_lines(read(&["merchantReceipt"], &receipt)),
-        statuses: read(&["Statuses", "statuses"], &st).and_then(|v| serde_json::from_value(v).ok()),
-        trans_partially_approved: as_bool(read(&["transPartiallyApproved"], &b)),
-        amount_gratuity: as_u32(read(&["amountGratuity"], &a)),
-        amount_cashback: as_u32(read(&["amountCashback"], &a)),
-        merchant_reference: as_str(read(&["merchantReference"], &s)),
+        cardholder_verification_method: r.read(&["cardholderVerificationMethod"], string),
+        signature: r.read(&["signature", "cvmSigRequired"], boolean),
+        app_name: r.read(&["appName", "cardScheme"], string),
+        application_id: r.read(&["applicationId", "emvAId"], string),
+        currency_code: r.read(&["currencyCode", "transCurrencyCode"], string),
+        merchant_id: r.read(&["merchantId"], string),
+        terminal_id: r.read(&["terminalId"], string),
+        message_id: r.read(&["messageId"], integer),
+        transaction_date: r.read(&["transactionDate", "transDateTime"], string),
+        trans_date_time_epoch: r.read(&["transDateTimeEpoch"], integer),
+        uti: r.read(&["uti"], exact_text),
+        original_uti: r.read(&["originalUti"], exact_text),
+        cardholder_receipt: r.read(&["cardholderReceipt"], receipt::decode_receipt),
+        merchant_receipt: r.read(&["merchantReceipt"], receipt::decode_receipt),
+        statuses: r.read(&["Statuses", "statuses"], statuses),
+        trans_partially_approved: r.read(&["transPartiallyApproved"], boolean),
+        amount_gratuity: r.read(&["amountGratuity"], amount),
+        amount_cashback: r.read(&["amountCashback"], amount),
+        merchant_reference: r.read(&["merchantReference"], string),
         extra: BTreeMap::new(),
         bad_fields: Vec::new(),
     };
-    result.bad_fields = bad_fields;
+    result.bad_fields = r.bad_fields;
     for (k, v) in obj {
         if !KNOWN.contains(&k.as_str()) && !v.is_null() {
             result.extra.insert(k, v);
@@ -386,10 +355,25 @@ fn result_from_object(obj: Map<String, Value>) -> TransactionResult {
     result
 }
 
-fn map<T>(field: Field<T>, f: impl FnOnce(T) -> Value) -> Field<Value> {
-    match field {
-        Field::Ok(v) => Field::Ok(f(v)),
-        Field::Bad => Field::Bad,
+/// Reads typed fields out of a result object, each converted once from the map's value, and
+/// lists the present fields whose values could not be read (spec §11).
+struct FieldReader<'a> {
+    obj: &'a Map<String, Value>,
+    bad_fields: Vec<String>,
+}
+
+impl FieldReader<'_> {
+    /// Reads the first non-null of `names` with `read`; an unreadable value is noted as bad
+    /// and reads as absent.
+    fn read<T>(&mut self, names: &[&str], read: impl FnOnce(&Value) -> Field<T>) -> Option<T> {
+        let (key, value) = pick(self.obj, names)?;
+        match read(value) {
+            Field::Ok(v) => Some(v),
+            Field::Bad => {
+                self.bad_fields.push(String::from(key));
+                None
+            }
+        }
     }
 }
 

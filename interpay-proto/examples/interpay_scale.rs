@@ -18,22 +18,9 @@ mod fleet;
 use fleet::Plan;
 use interpay_proto::sim::{InterpaySim, SimConfig};
 use interpay_proto::{Config, Endpoints, InterpayMachine};
-use pos_core::{Currency, IdGen, Operation, Scenario, WallClock};
+use pos_core::{Currency, WallClock};
 
 const WALL: WallClock = WallClock::new(1_778_336_000_000);
-
-/// The sales each session cycles through: mostly slow customers (a minute waiting for the
-/// callback), with quick approvals, a decline and a signature check between them.
-const MIX: [Scenario; 8] = [
-    Scenario::SlowCustomer,
-    Scenario::Approve,
-    Scenario::SlowCustomer,
-    Scenario::Decline,
-    Scenario::SlowCustomer,
-    Scenario::SignatureCheck,
-    Scenario::SlowCustomer,
-    Scenario::Approve,
-];
 
 fn config() -> Config {
     Config {
@@ -53,24 +40,8 @@ fn main() {
     fleet::cli("interpay", |terminals, window| Plan {
         terminals,
         window,
-        machine: Box::new(|i| {
-            InterpayMachine::new(config(), IdGen::from_seed(i as u64 + 1), WALL).unwrap()
-        }),
-        sim: Box::new(|i, n| {
-            InterpaySim::new(
-                SimConfig::default(),
-                IdGen::from_seed(((i as u64) << 24) | n),
-                WALL,
-            )
-        }),
-        sale: Box::new(|i, n| {
-            let scenario = MIX[(i + usize::try_from(n).unwrap_or(0)) % MIX.len()];
-            Operation::Sale {
-                amount: scenario.amount(12, Currency::CAD).unwrap(),
-                tip: None,
-                cashback: None,
-                reference: None,
-            }
-        }),
+        machine: Box::new(|ids| InterpayMachine::new(config(), ids, WALL).unwrap()),
+        sim: Box::new(|ids| InterpaySim::new(SimConfig::default(), ids, WALL)),
+        currency: Currency::CAD,
     });
 }

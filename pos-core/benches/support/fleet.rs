@@ -13,8 +13,8 @@ use std::collections::BinaryHeap;
 use std::time::Duration;
 
 use pos_core::{
-    Answer, Event, HttpRequest, Input, Machine, Operation, OutcomeClass, Question, SimInput,
-    SimTransmit, Simulator, Timestamp, TransmitKind, TransportError, TxnId,
+    Answer, Currency, Event, HttpRequest, IdGen, Input, Machine, Operation, OutcomeClass, Question,
+    Scenario, SimInput, SimTransmit, Simulator, Timestamp, TransmitKind, TransportError, TxnId,
 };
 
 /// How the fleet runs.
@@ -23,12 +23,46 @@ pub(crate) struct Plan<M, S> {
     pub(crate) terminals: usize,
     /// How long to simulate.
     pub(crate) window: Duration,
-    /// Builds the POS machine of terminal `i`.
-    pub(crate) machine: Box<dyn Fn(usize) -> M>,
-    /// Builds a simulator for terminal `i`'s `n`-th sale.
-    pub(crate) sim: Box<dyn Fn(usize, u64) -> S>,
-    /// The operation of terminal `i`'s `n`-th sale.
-    pub(crate) sale: Box<dyn Fn(usize, u64) -> Operation>,
+    /// Builds the POS machine of a terminal from its id generator (seeded by the terminal).
+    pub(crate) machine: Box<dyn Fn(IdGen) -> M>,
+    /// Builds a simulator for one sale from its id generator (seeded by terminal and sale).
+    pub(crate) sim: Box<dyn Fn(IdGen) -> S>,
+    /// The currency of every sale; the amounts come from [`MIX`].
+    pub(crate) currency: Currency,
+}
+
+/// The sales each terminal cycles through: mostly slow customers (a minute waiting for the
+/// result), with quick approvals, a decline and a signature check between them.
+const MIX: [Scenario; 8] = [
+    Scenario::SlowCustomer,
+    Scenario::Approve,
+    Scenario::SlowCustomer,
+    Scenario::Decline,
+    Scenario::SlowCustomer,
+    Scenario::SignatureCheck,
+    Scenario::SlowCustomer,
+    Scenario::Approve,
+];
+
+/// Terminal `i`'s `n`-th sale: the [`MIX`] entry at `i + n`, 12 and the scenario's cents.
+fn sale(i: usize, n: u64, currency: Currency) -> Operation {
+    let scenario = MIX[(i + usize::try_from(n).unwrap_or(0)) % MIX.len()];
+    Operation::Sale {
+        amount: scenario.amount(12, currency).unwrap(),
+        tip: None,
+        cashback: None,
+        reference: None,
+    }
+}
+
+/// The id generator of terminal `i`'s POS machine.
+fn machine_ids(i: usize) -> IdGen {
+    IdGen::from_seed(i as u64 + 1)
+}
+
+/// The id generator of the simulator for terminal `i`'s `n`-th sale.
+fn sim_ids(i: usize, n: u64) -> IdGen {
+    IdGen::from_seed(((i as u64) << 24) | n)
 }
 
 /// What a run did.
@@ -90,8 +124,8 @@ impl<M: Machine, S: Simulator> Fleet<M, S> {
         for i in 0..fleet.plan.terminals {
             let offset = u64::try_from(i * 1000 / n).unwrap_or(0);
             fleet.slots.push(Slot {
-                pos: (fleet.plan.machine)(i),
-                sim: (fleet.plan.sim)(i, 0),
+                pos: (fleet.plan.machine)(machine_ids(i)),
+                sim: (fleet.plan.sim)(sim_ids(i, 0)),
                 txn: None,
                 sales: 0,
                 next_start: Some(Timestamp::ZERO + Duration::from_millis(offset)),
@@ -156,8 +190,8 @@ impl<M: Machine, S: Simulator> Fleet<M, S> {
         if slot.next_start.is_some_and(|t| t <= now) {
             slot.next_start = None;
             slot.sales += 1;
-            slot.sim = (self.plan.sim)(i, slot.sales);
-            let op = (self.plan.sale)(i, slot.sales);
+            slot.sim = (self.plan.sim)(sim_ids(i, slot.sales));
+            let op = sale(i, slot.sales, self.plan.currency);
             match slot.pos.start(now, op) {
                 Ok(txn) => {
                     slot.txn = Some(txn);

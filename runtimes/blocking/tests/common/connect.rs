@@ -1,63 +1,19 @@
-//! Connect: a cloud relay served over plain HTTP on loopback, Basic auth on every request.
+//! Connect: the shared cloud fixture and a blocking driver for one of its terminals.
 
-use connect_proto::sim::{ConnectSim, RateLimit, SimConfig, SimTerminal};
-use connect_proto::{Config, ConnectMachine, Host};
+use connect_proto::ConnectMachine;
+use connect_proto::sim::ConnectSim;
 use pos_blocking::server::SimServer;
 use pos_blocking::{Driver, os_ids};
-use pos_core::{Currency, Operation};
 
-/// The default terminal (`SimConfig::default()`'s only one).
-pub const TID: &str = "40917263";
-
-/// The cloud with the default terminal and `extra` more (`tid(0)`, `tid(1)`, …).
-///
-/// The simulator's rate limit counts every request to the cloud, not per till, so a cloud
-/// shared by many tills turns it off; a single till keeps it on.
-pub fn server(extra: usize) -> SimServer<ConnectSim> {
-    let mut config = SimConfig {
-        base_url: "http://127.0.0.1".into(),
-        ..SimConfig::default()
-    };
-    if extra > 0 {
-        config.rate_limit = RateLimit::Off;
-    }
-    for n in 0..extra {
-        config.terminals.push(SimTerminal {
-            tid: tid(n),
-            currency: "GBP".into(),
-            online: true,
-            ingenico: true,
-            cashback_supported: true,
-        });
-    }
-    let sim = ConnectSim::new(config, os_ids().unwrap(), super::clock().wall());
-    SimServer::start(sim, super::serving(false)).unwrap()
-}
-
-pub fn tid(n: usize) -> String {
-    format!("5500{n:04}")
-}
+#[allow(
+    unused_imports,
+    reason = "each test binary uses its own share of the fixtures"
+)]
+pub use super::fixtures::connect::*;
 
 pub fn driver(server: &SimServer<ConnectSim>, tid: &str) -> Driver<ConnectMachine> {
     let clock = super::clock();
-    let config = Config {
-        host: Host::Custom {
-            scheme: "http".into(),
-            authority: server.local_addr().to_string(),
-            allow_http: true,
-        },
-        tid: tid.into(),
-        ..Config::default()
-    };
-    let machine = ConnectMachine::new(config, os_ids().unwrap(), clock.wall()).unwrap();
+    let machine =
+        ConnectMachine::new(config(server, tid), os_ids().unwrap(), clock.wall()).unwrap();
     Driver::new(machine, clock)
-}
-
-pub fn sale(minor: i64) -> Operation {
-    super::sale(minor, Currency::GBP)
-}
-
-/// How many transactions the cloud created.
-pub fn money_requests(server: &SimServer<ConnectSim>) -> usize {
-    server.with_sim(|s, _| s.transaction_ids().len())
 }

@@ -1,31 +1,16 @@
-//! InterPay: a cloud gateway served over plain HTTP on loopback that delivers its results
-//! as callbacks to the driver's [`CallbackListener`] with a real HTTP client.
+//! InterPay: the shared gateway fixture and a blocking driver whose callbacks arrive at the
+//! driver's [`CallbackListener`].
 
-use interpay_proto::sim::{DeviceState, InterpaySim, SimConfig};
-use interpay_proto::{Config, Endpoints, InterpayMachine};
+use interpay_proto::InterpayMachine;
+use interpay_proto::sim::InterpaySim;
 use pos_blocking::server::SimServer;
 use pos_blocking::{CallbackListener, Driver, os_ids};
-use pos_core::{Currency, Operation};
 
-pub const TERMID: &str = "QK7R2M4P";
-pub const PASS: &str = "example-pass";
-
-/// A gateway with the default account and `devices` extra lanes `LANE-0`, `LANE-1`, ….
-pub fn server(devices: usize) -> SimServer<InterpaySim> {
-    let mut config = SimConfig {
-        allow_http_urls: true,
-        ..SimConfig::default()
-    };
-    if let Some(account) = config.accounts.get_mut(TERMID) {
-        for n in 0..devices {
-            account
-                .devices
-                .insert(format!("LANE-{n}"), DeviceState::Online);
-        }
-    }
-    let sim = InterpaySim::new(config, os_ids().unwrap(), super::clock().wall());
-    SimServer::start(sim, super::serving(false)).unwrap()
-}
+#[allow(
+    unused_imports,
+    reason = "each test binary uses its own share of the fixtures"
+)]
+pub use super::fixtures::interpay::*;
 
 pub fn listener() -> CallbackListener {
     CallbackListener::bind("127.0.0.1:0".parse().unwrap(), None).unwrap()
@@ -40,22 +25,7 @@ pub fn driver(
 ) -> Driver<InterpayMachine> {
     let clock = super::clock();
     let prefix = format!("{till}/");
-    let config = Config {
-        endpoints: Endpoints {
-            primary: format!("{}/api", server.base_url()),
-            secondary: None,
-        },
-        termid: TERMID.into(),
-        pass: PASS.into(),
-        deviceid: device.into(),
-        callback_base: listener.url_for(&prefix),
-        allow_insecure_callbacks: true,
-        ..Config::default()
-    };
+    let config = config(server, listener.url_for(&prefix), device);
     let machine = InterpayMachine::new(config, os_ids().unwrap(), clock.wall()).unwrap();
     Driver::new(machine, clock).with_callbacks(listener.route(&prefix))
-}
-
-pub fn sale(minor: i64) -> Operation {
-    super::sale(minor, Currency::CAD)
 }

@@ -1,47 +1,20 @@
-//! Paynt: a PAX terminal served over HTTPS with a certificate generated at start.
+//! Paynt: the shared terminal fixture (HTTPS) and a blocking driver pinned to it.
 
-use std::time::Duration;
-
-use paynt_proto::sim::{PayntSim, SimConfig};
-use paynt_proto::{Config, PayntMachine};
+use paynt_proto::PayntMachine;
+use paynt_proto::sim::PayntSim;
 use pos_blocking::server::SimServer;
 use pos_blocking::{Driver, os_ids};
-use pos_core::{Currency, Fingerprint, Operation, Secret};
+use pos_core::Fingerprint;
 
-pub const TOKEN: &str = "5820337719046612";
-
-pub fn server() -> SimServer<PayntSim> {
-    let sim = PayntSim::new(
-        SimConfig {
-            token: Some(TOKEN.into()),
-            card_timeout: Duration::from_secs(600),
-            ..SimConfig::default()
-        },
-        os_ids().unwrap(),
-        super::clock().wall(),
-    );
-    SimServer::start(sim, super::serving(true)).unwrap()
-}
+#[allow(
+    unused_imports,
+    reason = "each test binary uses its own share of the fixtures"
+)]
+pub use super::fixtures::paynt::*;
 
 /// A driver pinned to `pin` (the server's own for a working terminal).
 pub fn driver(server: &SimServer<PayntSim>, pin: Fingerprint) -> Driver<PayntMachine> {
     let clock = super::clock();
-    let config = Config {
-        host: server.local_addr().ip().to_string(),
-        port: server.local_addr().port(),
-        token: Some(Secret::new(TOKEN.into())),
-        pinned_fingerprint: Some(pin),
-        ..Config::default()
-    };
-    let machine = PayntMachine::new(config, os_ids().unwrap(), clock.wall()).unwrap();
+    let machine = PayntMachine::new(config(server, pin), os_ids().unwrap(), clock.wall()).unwrap();
     Driver::new(machine, clock)
-}
-
-pub fn sale(minor: i64) -> Operation {
-    super::sale(minor, Currency::EUR)
-}
-
-/// How many sales the terminal received.
-pub fn money_requests(server: &SimServer<PayntSim>) -> usize {
-    server.with_sim(|s, _| s.transactions().len())
 }

@@ -1,7 +1,7 @@
-//! Shared end-to-end helpers: each vendor's simulator served on loopback by
-//! `pos-blocking`'s servers and its machine on a smol [`Driver`], both on clocks running
-//! [`SPEED`] times real time. Every test runs the POS side on ONE executor thread: the
-//! drivers and all their transport tasks.
+//! Shared end-to-end helpers: the executor-neutral fixtures of the blocking runtime's tests
+//! (`runtimes/blocking/tests/fixtures/`: servers, configurations, checks) and, here, the smol
+//! [`Driver`] built and driven on them. Every test runs the POS side on ONE executor thread:
+//! the drivers and all their transport tasks.
 #![allow(
     dead_code,
     unreachable_pub,
@@ -17,70 +17,25 @@ pub mod connect;
 pub mod interpay;
 pub mod paynt;
 
+#[path = "../../../blocking/tests/fixtures/mod.rs"]
+mod fixtures;
+
+#[allow(
+    unused_imports,
+    reason = "each test binary uses its own share of the fixtures"
+)]
+pub use fixtures::{
+    SPEED, agrees_with_truth, check, clock, minor_of, real, sale, serving, set_speed, speed,
+};
+
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
 
-use pos_blocking::server::{SimServer, SimServerConfig};
-use pos_core::{
-    Answer, Currency, Event, Machine, Money, Operation, Outcome, OutcomeClass, Scenario, Simulator,
-    Truth, TxnId,
-};
-use pos_smol::{Clock, Driver, DriverError, Spawner};
+use pos_core::{Answer, Event, Machine, Operation, Outcome, Scenario, TxnId};
+use pos_smol::{Driver, DriverError, Spawner};
 use smol::Executor;
 use smol::future::FutureExt as _;
-
-/// How many times faster than real time the driver's and the servers' clocks run, unless a
-/// test binary sets another speed with [`set_speed`].
-pub const SPEED: u32 = 20;
-
-static SPEED_NOW: AtomicU32 = AtomicU32::new(SPEED);
-
-/// Sets the speed of every clock and server this test binary makes from now on.
-pub fn set_speed(speed: u32) {
-    SPEED_NOW.store(speed, Ordering::SeqCst);
-}
-
-/// The current speed.
-pub fn speed() -> u32 {
-    SPEED_NOW.load(Ordering::SeqCst)
-}
-
-/// A clock for a driver, at the servers' speed.
-pub fn clock() -> Clock {
-    Clock::start_scaled(speed())
-}
-
-/// A server configuration at [`SPEED`].
-pub fn serving(tls: bool) -> SimServerConfig {
-    SimServerConfig {
-        tls,
-        time_scale: speed(),
-        ..SimServerConfig::default()
-    }
-}
-
-/// Converts a real-time test deadline into the driver's machine time.
-pub fn real(secs: u64) -> Duration {
-    Duration::from_secs(secs) * speed()
-}
-
-/// A sale of `minor` units.
-pub fn sale(minor: i64, currency: Currency) -> Operation {
-    Operation::Sale {
-        amount: Money::from_minor(minor, currency).unwrap(),
-        tip: None,
-        cashback: None,
-        reference: None,
-    }
-}
-
-/// The amount of a shared scenario: 12 and the scenario's cents.
-pub fn minor_of(scenario: Scenario) -> i64 {
-    1200 + i64::from(scenario.cents())
-}
 
 /// Runs `body` on a fresh single-threaded executor, handing it a spawner for that executor.
 pub fn on_one_thread<T, F>(body: impl FnOnce(Spawner) -> F) -> T
@@ -107,38 +62,6 @@ pub async fn finish<M: Machine>(driver: &mut Driver<M>, txn: TxnId, real_secs: u
 pub async fn run<M: Machine>(driver: &mut Driver<M>, op: Operation, real_secs: u64) -> Outcome {
     let txn = driver.start(op).await.unwrap();
     finish(driver, txn, real_secs).await
-}
-
-/// Checks an outcome against the scenario table and against what the simulator knows.
-pub fn check<S: Simulator + Send + 'static>(
-    what: &str,
-    scenario: Scenario,
-    outcome: &Outcome,
-    server: &SimServer<S>,
-) {
-    let expected = scenario.expected().unwrap();
-    assert_eq!(outcome.class(), expected, "{what} {scenario}: {outcome:?}");
-    agrees_with_truth(what, outcome, server);
-}
-
-/// Checks that an outcome never contradicts the simulator's store.
-pub fn agrees_with_truth<S: Simulator + Send + 'static>(
-    what: &str,
-    outcome: &Outcome,
-    server: &SimServer<S>,
-) {
-    let truth = server.truth(outcome.references());
-    let consistent = match outcome.class() {
-        OutcomeClass::Approved => truth == Some(Truth::Approved),
-        OutcomeClass::Declined => truth == Some(Truth::Declined),
-        OutcomeClass::Cancelled => truth == Some(Truth::Cancelled),
-        OutcomeClass::Rejected => matches!(truth, None | Some(Truth::NotProcessed)),
-        _ => truth != Some(Truth::Approved),
-    };
-    assert!(
-        consistent,
-        "{what}: {outcome:?} but the simulator says {truth:?}"
-    );
 }
 
 /// Runs `f` for each scenario concurrently as tasks of one executor thread and reports every

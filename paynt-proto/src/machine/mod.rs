@@ -311,24 +311,7 @@ impl PayntMachine {
             percent_encode(code)
         );
         let request = HttpRequest::new(Method::Get, url).header("Accept", "application/json");
-        let timeout = self.config.timers.pair_response;
-        // Re-pairing is how an operator recovers from a pin mismatch, so it trusts afresh.
-        let tls = match self.config.scheme {
-            Scheme::Https => TlsTrust::TrustOnFirstUse,
-            Scheme::Http => TlsTrust::WebPki,
-        };
-        let id = self.ids.request_id();
-        self.set_inflight(id, ReqKind::Pair);
-        self.timers.set(TimerKind::PairResponse, now + timeout);
-        self.out.transmit(Transmit::for_txn(
-            txn,
-            TransmitKind::Http {
-                id,
-                request,
-                timeout,
-                tls,
-            },
-        ));
+        self.send_http(now, txn, ReqKind::Pair, request);
     }
 
     fn send_post(&mut self, now: Timestamp) {
@@ -350,20 +333,7 @@ impl PayntMachine {
             .header("Content-Type", "application/json")
             .header("Accept", "application/json")
             .body(codec::encode_start_request(req));
-        let timeout = self.config.timers.start_response;
-        let id = self.ids.request_id();
-        let tls = self.tls();
-        self.set_inflight(id, ReqKind::Post);
-        self.timers.set(TimerKind::StartResponse, now + timeout);
-        self.out.transmit(Transmit::money(
-            txn,
-            TransmitKind::Http {
-                id,
-                request,
-                timeout,
-                tls,
-            },
-        ));
+        self.send_http(now, txn, ReqKind::Post, request);
     }
 
     fn send_get(&mut self, now: Timestamp) {
@@ -382,7 +352,7 @@ impl PayntMachine {
         let request = self
             .authorised(HttpRequest::new(Method::Get, url))
             .header("Accept", "application/json");
-        self.send_plain(now, txn, request, ReqKind::Get);
+        self.send_http(now, txn, ReqKind::Get, request);
     }
 
     fn send_delete(&mut self, now: Timestamp) {
@@ -399,24 +369,39 @@ impl PayntMachine {
         let request = self
             .authorised(HttpRequest::new(Method::Delete, url))
             .header("Accept", "application/json");
-        self.send_plain(now, txn, request, ReqKind::Delete);
+        self.send_http(now, txn, ReqKind::Delete, request);
     }
 
-    fn send_plain(&mut self, now: Timestamp, txn: TxnId, request: HttpRequest, kind: ReqKind) {
-        let timeout = self.config.timers.request_timeout;
+    /// Sends one request of `kind` for `txn`: notes it as the request in flight, arms the
+    /// timer of its reply and queues the transmit — a money transmit for the start request,
+    /// which the outbox holds until the events before it were drained (persist before send).
+    fn send_http(&mut self, now: Timestamp, txn: TxnId, kind: ReqKind, request: HttpRequest) {
+        let timers = &self.config.timers;
+        let (timer, timeout) = match kind {
+            ReqKind::Pair => (TimerKind::PairResponse, timers.pair_response),
+            ReqKind::Post => (TimerKind::StartResponse, timers.start_response),
+            ReqKind::Get | ReqKind::Delete => (TimerKind::RequestTimeout, timers.request_timeout),
+        };
+        let tls = match (kind, self.config.scheme) {
+            // Re-pairing is how an operator recovers from a pin mismatch, so it trusts afresh.
+            (ReqKind::Pair, Scheme::Https) => TlsTrust::TrustOnFirstUse,
+            (ReqKind::Pair, Scheme::Http) => TlsTrust::WebPki,
+            _ => self.tls(),
+        };
         let id = self.ids.request_id();
-        let tls = self.tls();
         self.set_inflight(id, kind);
-        self.timers.set(TimerKind::RequestTimeout, now + timeout);
-        self.out.transmit(Transmit::for_txn(
-            txn,
-            TransmitKind::Http {
-                id,
-                request,
-                timeout,
-                tls,
-            },
-        ));
+        self.timers.set(timer, now + timeout);
+        let http = TransmitKind::Http {
+            id,
+            request,
+            timeout,
+            tls,
+        };
+        self.out.transmit(if kind == ReqKind::Post {
+            Transmit::money(txn, http)
+        } else {
+            Transmit::for_txn(txn, http)
+        });
     }
 
     fn set_inflight(&mut self, id: RequestId, kind: ReqKind) {

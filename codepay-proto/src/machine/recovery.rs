@@ -3,6 +3,7 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::time::Duration;
 
 use pos_core::{
     Event, Notice, Outcome, RejectReason, Stage, Timestamp, Transmit, TransmitKind, UnknownReason,
@@ -311,46 +312,53 @@ impl CodepayMachine {
     }
 
     pub(super) fn send_close(&mut self, now: Timestamp) {
-        let request_id = self.ids.hex(32);
-        let Some(job) = self.job.as_mut() else { return };
-        let mut biz = Map::new();
-        biz.insert(
-            "merchant_order_no".into(),
-            Value::from(job.number.clone().unwrap_or_default()),
-        );
-        job.close = Some(Side {
-            request_id: request_id.clone(),
-        });
-        job.close_sent = true;
-        let txn = job.txn;
-        let text = self.encode(now, TOPIC_CLOSE, &request_id, &biz, None);
-        self.out
-            .transmit(Transmit::for_txn(txn, TransmitKind::Text(text)));
-        self.timers.set(
-            TimerKind::CloseDeadline,
-            now + ms(self.config.close_deadline_ms),
-        );
+        let deadline = ms(self.config.close_deadline_ms);
+        let Some(request_id) =
+            self.send_about_order(now, TOPIC_CLOSE, TimerKind::CloseDeadline, deadline)
+        else {
+            return;
+        };
+        if let Some(job) = self.job.as_mut() {
+            job.close = Some(Side { request_id });
+            job.close_sent = true;
+        }
     }
 
     pub(super) fn send_query(&mut self, now: Timestamp) {
+        let deadline = ms(self.config.query_deadline_ms);
+        let Some(request_id) =
+            self.send_about_order(now, TOPIC_QUERY, TimerKind::ReplyDeadline, deadline)
+        else {
+            return;
+        };
+        if let Some(job) = self.job.as_mut() {
+            job.query = Some(Side { request_id });
+        }
+    }
+
+    /// Sends `topic` about the job's order (`merchant_order_no` its only business field) and
+    /// arms `timer` to `deadline` from now; returns the request's `request_id`, or `None` when
+    /// there is no job.
+    fn send_about_order(
+        &mut self,
+        now: Timestamp,
+        topic: &str,
+        timer: TimerKind,
+        deadline: Duration,
+    ) -> Option<String> {
         let request_id = self.ids.hex(32);
-        let Some(job) = self.job.as_mut() else { return };
+        let job = self.job.as_ref()?;
         let mut biz = Map::new();
         biz.insert(
             "merchant_order_no".into(),
             Value::from(job.number.clone().unwrap_or_default()),
         );
-        job.query = Some(Side {
-            request_id: request_id.clone(),
-        });
         let txn = job.txn;
-        let text = self.encode(now, TOPIC_QUERY, &request_id, &biz, None);
+        let text = self.encode(now, topic, &request_id, &biz, None);
         self.out
             .transmit(Transmit::for_txn(txn, TransmitKind::Text(text)));
-        self.timers.set(
-            TimerKind::ReplyDeadline,
-            now + ms(self.config.query_deadline_ms),
-        );
+        self.timers.set(timer, now + deadline);
+        Some(request_id)
     }
 
     // ----- endings ------------------------------------------------------------------------

@@ -16,31 +16,17 @@ mod recorder;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use interpay_proto::InterpayMachine;
 use interpay_proto::codec::{decode_body, decode_json, encode_json};
-use interpay_proto::sim::{InterpaySim, SimConfig};
-use interpay_proto::{Config, Endpoints, InterpayMachine};
+use interpay_proto::sim::{InterpaySim, SimConfig, example_pos_config};
 use pos_core::testing::{Pair, PairConfig};
 use pos_core::{Currency, IdGen, Input, Money, Operation, Outcome, TransmitKind, WallClock};
 use recorder::{Recorder, Step, bench_sale};
 
 const WALL: WallClock = WallClock::new(1_778_336_000_000);
 
-fn config() -> Config {
-    Config {
-        endpoints: Endpoints {
-            primary: "https://gw-a.interpay.test/api".into(),
-            secondary: Some("https://gw-b.interpay.test/api".into()),
-        },
-        termid: "QK7R2M4P".into(),
-        pass: "example-pass".into(),
-        deviceid: "FRONTDESK-2".into(),
-        callback_base: "https://pos.example.net/ipcb/".into(),
-        ..Config::default()
-    }
-}
-
 fn machine(seed: u64) -> InterpayMachine {
-    InterpayMachine::new(config(), IdGen::from_seed(seed), WALL).unwrap()
+    InterpayMachine::new(example_pos_config(), IdGen::from_seed(seed), WALL).unwrap()
 }
 
 fn pair() -> Pair<Recorder<InterpayMachine>, InterpaySim> {

@@ -16,31 +16,17 @@
 mod fleet;
 
 use fleet::Plan;
-use interpay_proto::sim::{InterpaySim, SimConfig};
-use interpay_proto::{Config, Endpoints, InterpayMachine};
+use interpay_proto::InterpayMachine;
+use interpay_proto::sim::{InterpaySim, SimConfig, example_pos_config};
 use pos_core::{Currency, WallClock};
 
 const WALL: WallClock = WallClock::new(1_778_336_000_000);
-
-fn config() -> Config {
-    Config {
-        endpoints: Endpoints {
-            primary: "https://gw-a.interpay.test/api".into(),
-            secondary: Some("https://gw-b.interpay.test/api".into()),
-        },
-        termid: "QK7R2M4P".into(),
-        pass: "example-pass".into(),
-        deviceid: "FRONTDESK-2".into(),
-        callback_base: "https://pos.example.net/ipcb/".into(),
-        ..Config::default()
-    }
-}
 
 fn main() {
     fleet::cli("interpay", |terminals, window| Plan {
         terminals,
         window,
-        machine: Box::new(|ids| InterpayMachine::new(config(), ids, WALL).unwrap()),
+        machine: Box::new(|ids| InterpayMachine::new(example_pos_config(), ids, WALL).unwrap()),
         sim: Box::new(|ids| InterpaySim::new(SimConfig::default(), ids, WALL)),
         currency: Currency::CAD,
     });

@@ -9,9 +9,9 @@ use arbitrary::{Arbitrary, Unstructured};
 use pos_core::testing::{Dir, Fault, FaultRule, Matcher, Pair, PairConfig, RandomFaults};
 use pos_core::{Currency, IdGen, Money, Operation, WallClock};
 
+use crate::InterpayMachine;
 use crate::codec::{decode_json, decode_tag_value, encode_json, encode_tag_value};
-use crate::sim::{CallbackFault, InterpaySim, SimConfig};
-use crate::{Config, Endpoints, InterpayMachine};
+use crate::sim::{CallbackFault, InterpaySim, SimConfig, example_pos_config};
 
 /// Decodes arbitrary bytes as JSON; a decoded message whose field names are distinct
 /// (ignoring ASCII case, as [`Fields::get`](crate::message::Fields::get) matches them) re-encodes and
@@ -82,17 +82,7 @@ pub fn machine(data: &[u8]) {
     let mut u = Unstructured::new(data);
     let seed = u.arbitrary::<u64>().unwrap_or(0);
     let wall = WallClock::new(1_778_336_000_000);
-    let config = Config {
-        endpoints: Endpoints {
-            primary: "https://gw-a.interpay.test/api".into(),
-            secondary: Some("https://gw-b.interpay.test/api".into()),
-        },
-        termid: "QK7R2M4P".into(),
-        pass: "example-pass".into(),
-        deviceid: "FRONTDESK-2".into(),
-        callback_base: "https://pos.example.net/ipcb/".into(),
-        ..Config::default()
-    };
+    let config = example_pos_config();
     let Ok(m) = InterpayMachine::new(config.clone(), IdGen::from_seed(seed), wall) else {
         return;
     };

@@ -158,16 +158,25 @@ impl HttpRequest {
         self
     }
 
-    /// Returns the path of the URL, without scheme, authority or query.
+    /// Returns the URL without scheme and authority, as a server reads it from the request
+    /// line (`/` when an absolute URL has no path). A simulator's callback reaches the POS
+    /// machine with its URL reduced to this.
     #[must_use]
-    pub fn path(&self) -> &str {
-        let after_scheme = self
-            .url
+    pub fn path_and_query(&self) -> &str {
+        self.url
             .split_once("://")
             .map_or(self.url.as_str(), |(_, rest)| {
                 rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("/")
-            });
-        after_scheme.split(['?', '#']).next().unwrap_or("/")
+            })
+    }
+
+    /// Returns the path of the URL, without scheme, authority or query.
+    #[must_use]
+    pub fn path(&self) -> &str {
+        self.path_and_query()
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("/")
     }
 
     /// Returns the query string of the URL, without the `?`.
@@ -387,6 +396,18 @@ mod tests {
             "/a/b"
         );
         assert_eq!(HttpRequest::new(Method::Get, "http://h").path(), "/");
+        assert_eq!(
+            HttpRequest::new(Method::Post, "https://pos.example.net/ipcb/t1/?a=1").path_and_query(),
+            "/ipcb/t1/?a=1"
+        );
+        assert_eq!(
+            HttpRequest::new(Method::Post, "http://h").path_and_query(),
+            "/"
+        );
+        assert_eq!(
+            HttpRequest::new(Method::Post, "/cb?x=1").path_and_query(),
+            "/cb?x=1"
+        );
         assert_eq!(HttpRequest::new(Method::Get, "/cb/x?y=1").path(), "/cb/x");
         assert_eq!(
             HttpRequest::new(Method::Get, "/cb/x?y=1#f").query(),

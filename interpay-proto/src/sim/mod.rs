@@ -141,6 +141,25 @@ impl Default for SimConfig {
     }
 }
 
+/// A POS machine configuration the default simulator accepts: its account `QK7R2M4P` /
+/// `example-pass`, device `FRONTDESK-2`, the example gateways `gw-a` / `gw-b.interpay.test`
+/// and callbacks to `https://pos.example.net/ipcb/`. For tests, benchmarks, fuzzing and
+/// examples that run the machine against this simulator in a harness.
+#[must_use]
+pub fn example_pos_config() -> crate::Config {
+    crate::Config {
+        endpoints: crate::Endpoints {
+            primary: "https://gw-a.interpay.test/api".into(),
+            secondary: Some("https://gw-b.interpay.test/api".into()),
+        },
+        termid: "QK7R2M4P".into(),
+        pass: "example-pass".into(),
+        deviceid: "FRONTDESK-2".into(),
+        callback_base: "https://pos.example.net/ipcb/".into(),
+        ..crate::Config::default()
+    }
+}
+
 /// A scripted terminal outcome for [`InterpaySim::script`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -7,8 +7,8 @@
     clippy::indexing_slicing
 )]
 
-use interpay_proto::sim::{InterpaySim, SimConfig};
-use interpay_proto::{Config, Endpoints, InterpayMachine};
+use interpay_proto::sim::{InterpaySim, SimConfig, example_pos_config};
+use interpay_proto::{Config, InterpayMachine};
 use pos_core::testing::{Pair, PairConfig};
 use pos_core::{Currency, IdGen, Money, Operation, WallClock};
 
@@ -16,16 +16,8 @@ pub const WALL: WallClock = WallClock::new(1_778_336_000_000);
 
 pub fn config() -> Config {
     Config {
-        endpoints: Endpoints {
-            primary: "https://gw-a.interpay.test/api".into(),
-            secondary: Some("https://gw-b.interpay.test/api".into()),
-        },
-        termid: "QK7R2M4P".into(),
-        pass: "example-pass".into(),
-        deviceid: "FRONTDESK-2".into(),
-        callback_base: "https://pos.example.net/ipcb/".into(),
         customer_email: "sam.lee@example.net".into(),
-        ..Config::default()
+        ..example_pos_config()
     }
 }
 

@@ -295,7 +295,7 @@ impl<M: Machine, S: Simulator> Fleet<M, S> {
                     SimTransmit::Callback { id, request } => Some(Input::Callback {
                         id,
                         request: HttpRequest {
-                            url: path_and_query(&request.url),
+                            url: request.path_and_query().into(),
                             ..request
                         },
                     }),
@@ -333,18 +333,6 @@ impl<M: Machine, S: Simulator> Fleet<M, S> {
                 self.heap.push(Reverse((w, i)));
             }
         }
-    }
-}
-
-/// Strips scheme and authority: a callback listener sees only the path and query.
-fn path_and_query(url: &str) -> String {
-    match url.split_once("://") {
-        Some((_, rest)) => rest
-            .find('/')
-            .and_then(|i| rest.get(i..))
-            .unwrap_or("/")
-            .into(),
-        None => url.into(),
     }
 }
 

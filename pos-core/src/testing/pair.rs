@@ -799,7 +799,7 @@ impl<M: Machine, S: Simulator> Pair<M, S> {
                 self.pending_callbacks
                     .insert(id, self.now + self.config.callback_timeout);
                 let request = HttpRequest {
-                    url: path_and_query(&request.url),
+                    url: request.path_and_query().into(),
                     ..request
                 };
                 let input = Input::Callback { id, request };
@@ -1089,17 +1089,5 @@ fn duplicate(d: &Delivery) -> Option<Delivery> {
             Some(Delivery::ToPos(i.clone()))
         }
         _ => None,
-    }
-}
-
-/// Strips scheme and authority: a listener sees only the path and query.
-fn path_and_query(url: &str) -> String {
-    match url.split_once("://") {
-        Some((_, rest)) => rest
-            .find('/')
-            .and_then(|i| rest.get(i..))
-            .unwrap_or("/")
-            .into(),
-        None => url.into(),
     }
 }

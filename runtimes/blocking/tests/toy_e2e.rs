@@ -239,3 +239,22 @@ fn servers_shut_down_cleanly() {
     std::thread::sleep(Duration::from_millis(50));
     assert!(std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err());
 }
+
+#[test]
+fn an_answer_the_machine_refuses_does_not_end_the_wait_for_the_outcome() {
+    let sim = server(false, 1);
+    let mut d = driver(ws(&sim));
+    let txn = d.start(sale(1256)).unwrap();
+    let mut asked = 0;
+    let outcome = d
+        .finish_within(txn, LIMIT, |event| {
+            matches!(event, Event::Question { .. }).then(|| {
+                asked += 1;
+                Answer::Signature { accepted: true }
+            })
+        })
+        .unwrap();
+    assert_eq!(asked, 1);
+    assert_eq!(outcome.class(), OutcomeClass::Approved);
+    assert_eq!(sim.truth(outcome.references()), Some(Truth::Approved));
+}

@@ -124,7 +124,9 @@ macro_rules! driver_methods {
         /// Waits for `txn` to finish and returns its outcome. Every event on the way is shown
         /// to `on_event`; an answer it returns for a question is given to the machine.
         ///
-        /// The machine owns a deadline for every wait of a transaction, so this returns.
+        /// The machine owns a deadline for every wait of a transaction, so this returns. An
+        /// answer the machine refuses (its question expired while `on_event` ran) is logged
+        /// and the wait goes on: the transaction is still running.
         ///
         /// # Errors
         /// [`DriverError::Persist`](crate::DriverError::Persist) when the journal fails.
@@ -207,7 +209,14 @@ macro_rules! driver_methods {
                 match $crate::core::consider(txn, event, &mut on_event) {
                     Considered::Finished(outcome) => return Ok(outcome),
                     Considered::Answer(asked, answer) => {
-                        self.answer(asked, answer)$($await_)*?;
+                        match self.answer(asked, answer)$($await_)* {
+                            // The question was withdrawn or expired while the caller
+                            // considered it: the transaction goes on, so the wait does too.
+                            Err($crate::DriverError::Command(error)) => {
+                                $crate::core::answer_refused(asked, &error);
+                            }
+                            other => other?,
+                        }
                     }
                     Considered::Continue => {}
                 }

@@ -194,6 +194,11 @@ pub fn consider(
     }
 }
 
+/// Notes an answer the machine refused while a `finish` loop waited for `txn`'s outcome.
+pub fn answer_refused(txn: TxnId, error: &CommandError) {
+    tracing::warn!(%txn, %error, "answer refused; still waiting for the outcome");
+}
+
 impl<M: Machine> DriverCore<M> {
     /// Wraps a machine built with `clock.wall()`; records go to an in-memory sink until
     /// [`DriverCore::set_sink`].

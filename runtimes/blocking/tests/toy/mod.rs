@@ -3,7 +3,9 @@
 //! WebSocket: POS → `PAY <ref> <minor>` / `QUERY <ref>`; terminal → `RESULT <ref> <word>` /
 //! `STATUS <ref> <word>`. HTTP: `POST /pay` `<ref> <minor>` → 202, then the result as a
 //! callback (when the POS gave a callback URL) or `GET /status/<ref>` polling.
-//! Cents 51 decline, 53 wait 60 s of simulator time, 54 lose the result after approval.
+//! Cents 51 decline, 53 wait 60 s of simulator time, 54 lose the result after approval. The
+//! POS side of cents 56 (signature check) asks a signature question it has already withdrawn
+//! (the toy refuses every answer), then goes on.
 #![allow(dead_code, unreachable_pub, missing_docs, clippy::unwrap_used)]
 
 pub mod sim;
@@ -230,6 +232,14 @@ impl Machine for Toy {
             References::primary(reference.clone()),
         );
         self.out.event(Event::Persist(record));
+        if minor % 100 == 56 {
+            self.out.event(Event::Question {
+                txn,
+                question: Question::SignatureCheck {
+                    timeout: Duration::ZERO,
+                },
+            });
+        }
         self.current = Some(Current {
             txn,
             reference,

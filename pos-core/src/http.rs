@@ -277,26 +277,19 @@ mod convert {
         /// The method is not one of [`Method`]'s.
         #[error("unsupported HTTP method {0}")]
         Method(String),
-        /// A header value is not visible ASCII.
-        #[error("header {name} has a value that is not text")]
-        HeaderValue {
-            /// The header's name.
-            name: String,
-        },
         /// The request could not be built.
         #[error("invalid request: {0}")]
         Invalid(String),
     }
 
-    fn headers_from(map: &http::HeaderMap) -> Result<Headers, HttpConvertError> {
+    /// Converts headers leniently: a value that is not UTF-8 is kept, its odd bytes replaced,
+    /// so that a message (a terminal's answer to a payment) is never lost over one header.
+    fn headers_from(map: &http::HeaderMap) -> Headers {
         let mut headers = Headers::new();
         for (name, value) in map {
-            let value = value.to_str().map_err(|_| HttpConvertError::HeaderValue {
-                name: name.to_string(),
-            })?;
-            headers.push(name.as_str(), value);
+            headers.push(name.as_str(), String::from_utf8_lossy(value.as_bytes()));
         }
-        Ok(headers)
+        headers
     }
 
     impl TryFrom<HttpRequest> for http::Request<Vec<u8>> {
@@ -325,7 +318,7 @@ mod convert {
             Ok(Self {
                 method,
                 url: parts.uri.to_string(),
-                headers: headers_from(&parts.headers)?,
+                headers: headers_from(&parts.headers),
                 body,
             })
         }
@@ -352,7 +345,7 @@ mod convert {
             let (parts, body) = resp.into_parts();
             Ok(Self {
                 status: parts.status.as_u16(),
-                headers: headers_from(&parts.headers)?,
+                headers: headers_from(&parts.headers),
                 body,
             })
         }
@@ -378,6 +371,21 @@ mod convert {
             let resp = HttpResponse::json(201, b"{}".to_vec());
             let h: http::Response<Vec<u8>> = resp.clone().try_into().unwrap();
             assert_eq!(HttpResponse::try_from(h).unwrap(), resp);
+        }
+
+        #[test]
+        fn a_header_value_that_is_not_utf8_keeps_the_message() {
+            let h = http::Response::builder()
+                .status(200)
+                .header(
+                    "x-terminal",
+                    http::HeaderValue::from_bytes(b"caf\xe9").unwrap(),
+                )
+                .body(b"{\"transApproved\":true}".to_vec())
+                .unwrap();
+            let resp = HttpResponse::try_from(h).unwrap();
+            assert_eq!(resp.headers.get("x-terminal"), Some("caf\u{fffd}"));
+            assert_eq!(resp.body, b"{\"transApproved\":true}");
         }
     }
 }

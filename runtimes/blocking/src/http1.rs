@@ -70,6 +70,46 @@ pub fn to_http_request(
         .map_err(|e| TransportError::Connect(format!("request not encodable: {e}")))
 }
 
+/// Builds the [`http::Response`] a server library sends for a machine's callback reply: its
+/// status, body and [`forwardable_headers`] (a header the `http` crate refuses is dropped
+/// with a warning, never the reply); a status outside 100..=999 becomes 500.
+#[must_use]
+pub fn to_http_response(response: &HttpResponse) -> http::Response<Vec<u8>> {
+    let status = http::StatusCode::from_u16(response.status)
+        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    let mut out = http::Response::new(response.body.clone());
+    *out.status_mut() = status;
+    for (name, value) in forwardable_headers(&response.headers) {
+        match (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(value),
+        ) {
+            (Ok(name), Ok(value)) => {
+                out.headers_mut().append(name, value);
+            }
+            _ => tracing::warn!(header = %name, "header not valid on the wire: dropped"),
+        }
+    }
+    out
+}
+
+/// Converts a request a server library read into the machines' request: the URL is the
+/// request target's path and query, as a listener routes it; header values that are not
+/// UTF-8 are kept lossily.
+///
+/// # Errors
+/// The status to answer with: 405 when the method is not one of [`Method`]'s.
+pub fn from_http_request(parts: http::request::Parts, body: Vec<u8>) -> Result<HttpRequest, u16> {
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    let mut request =
+        HttpRequest::try_from(http::Request::from_parts(parts, body)).map_err(|_| 405_u16)?;
+    request.url = target;
+    Ok(request)
+}
+
 /// Encodes a request for `target` with `Connection: close`; the runtime's own `Host`,
 /// `Content-Length` and `Connection` replace any the machine set.
 #[must_use]
@@ -426,6 +466,42 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn callback_replies_keep_the_machines_headers_but_not_the_framing() {
+        let reply = HttpResponse::new(202)
+            .header("Content-Type", "text/plain")
+            .header("Content-Length", "999")
+            .header("X-Split", "a\r\nb")
+            .body(b"OK".to_vec());
+        let out = to_http_response(&reply);
+        assert_eq!(out.status(), 202);
+        assert_eq!(out.headers()["content-type"], "text/plain");
+        assert!(out.headers().get("content-length").is_none());
+        assert!(out.headers().get("x-split").is_none());
+        assert_eq!(out.body(), b"OK");
+    }
+
+    #[test]
+    fn received_requests_keep_the_target_and_odd_header_bytes() {
+        let (parts, ()) = http::Request::builder()
+            .method("POST")
+            .uri("http://pos.example/ipcb/t1/?a=1")
+            .header("x-gw", http::HeaderValue::from_bytes(b"\xff").unwrap())
+            .body(())
+            .unwrap()
+            .into_parts();
+        let request = from_http_request(parts, b"CODE=0000".to_vec()).unwrap();
+        assert_eq!(request.url, "/ipcb/t1/?a=1");
+        assert_eq!(request.headers.get("x-gw"), Some("\u{fffd}"));
+        let (parts, ()) = http::Request::builder()
+            .method("TRACE")
+            .uri("/")
+            .body(())
+            .unwrap()
+            .into_parts();
+        assert_eq!(from_http_request(parts, Vec::new()), Err(405));
+    }
 
     #[test]
     fn requests_round_trip_through_the_wire_format() {

@@ -13,7 +13,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use pos_blocking::ServeError;
 use pos_blocking::callback::{self as shared, Matcher, Routes};
-use pos_blocking::http1::MAX_BODY;
+use pos_blocking::http1::{self, MAX_BODY};
 use pos_core::{CallbackId, HttpRequest, HttpResponse};
 use smol::Task;
 use smol::Timer;
@@ -148,7 +148,7 @@ async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
                 Ok(request) => dispatch(request, &shared).await,
                 Err(status) => HttpResponse::new(status),
             };
-            Ok::<_, core::convert::Infallible>(to_hyper(response))
+            Ok::<_, core::convert::Infallible>(to_hyper(&response))
         }
     });
     let served = hyper::server::conn::http1::Builder::new()
@@ -170,17 +170,7 @@ async fn read(request: http::Request<Incoming>) -> Result<HttpRequest, u16> {
         .await
         .map_err(|_| 413_u16)?
         .to_bytes();
-    let target = parts
-        .uri
-        .path_and_query()
-        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
-    let request = http::Request::from_parts(parts, body.to_vec());
-    let mut converted = HttpRequest::try_from(request).map_err(|e| match e {
-        pos_core::http::HttpConvertError::Method(_) => 405_u16,
-        _ => 400_u16,
-    })?;
-    converted.url = target;
-    Ok(converted)
+    http1::from_http_request(parts, body.to_vec())
 }
 
 async fn dispatch(request: HttpRequest, shared: &Shared) -> HttpResponse {
@@ -199,18 +189,6 @@ async fn dispatch(request: HttpRequest, shared: &Shared) -> HttpResponse {
     }
 }
 
-fn to_hyper(response: HttpResponse) -> http::Response<Full<Bytes>> {
-    let status = response.status;
-    let fallback = || {
-        let mut r = http::Response::new(Full::new(Bytes::new()));
-        *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-        r
-    };
-    match http::Response::<Vec<u8>>::try_from(response) {
-        Ok(r) => r.map(|body| Full::new(Bytes::from(body))),
-        Err(e) => {
-            tracing::warn!(status, error = %e, "callback reply not sendable");
-            fallback()
-        }
-    }
+fn to_hyper(response: &HttpResponse) -> http::Response<Full<Bytes>> {
+    http1::to_http_response(response).map(|body| Full::new(Bytes::from(body)))
 }

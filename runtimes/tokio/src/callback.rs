@@ -13,7 +13,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use pos_blocking::ServeError;
 use pos_blocking::callback::{self as shared, Matcher, REPLY_TIMEOUT, Routes};
 use pos_blocking::http1::{self, MAX_BODY};
-use pos_core::{CallbackId, Headers, HttpRequest, HttpResponse, Method};
+use pos_core::{CallbackId, HttpRequest, HttpResponse};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
@@ -165,37 +165,21 @@ async fn serve(
     shared: &Shared,
 ) -> http::Response<Full<Bytes>> {
     let response = match read_request(request).await {
-        Some(request) => dispatch(request, shared).await,
-        None => HttpResponse::new(400),
+        Ok(request) => dispatch(request, shared).await,
+        Err(status) => HttpResponse::new(status),
     };
-    to_hyper(&response)
+    http1::to_http_response(&response).map(|body| Full::new(Bytes::from(body)))
 }
 
-async fn read_request(request: http::Request<hyper::body::Incoming>) -> Option<HttpRequest> {
+/// Reads a request's body within the size limit (else 413); see [`http1::from_http_request`].
+async fn read_request(request: http::Request<hyper::body::Incoming>) -> Result<HttpRequest, u16> {
     let (parts, body) = request.into_parts();
-    let method = Method::parse(parts.method.as_str())?;
     let body = Limited::new(body, MAX_BODY)
         .collect()
         .await
-        .ok()?
+        .map_err(|_| 413_u16)?
         .to_bytes();
-    let mut headers = Headers::new();
-    for (name, value) in &parts.headers {
-        headers.push(
-            name.as_str(),
-            String::from_utf8_lossy(value.as_bytes()).into_owned(),
-        );
-    }
-    let url = parts
-        .uri
-        .path_and_query()
-        .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
-    Some(HttpRequest {
-        method,
-        url,
-        headers,
-        body: body.to_vec(),
-    })
+    http1::from_http_request(parts, body.to_vec())
 }
 
 /// Hands a request to its driver (the longest matching prefix, else the first machine that
@@ -210,23 +194,4 @@ async fn dispatch(request: HttpRequest, shared: &Shared) -> HttpResponse {
         },
         Err(response) => response,
     }
-}
-
-fn to_hyper(response: &HttpResponse) -> http::Response<Full<Bytes>> {
-    let mut builder = http::Response::builder().status(response.status);
-    for (name, value) in http1::forwardable_headers(&response.headers) {
-        if let (Ok(name), Ok(value)) = (
-            http::HeaderName::from_bytes(name.as_bytes()),
-            http::HeaderValue::from_str(value),
-        ) {
-            builder = builder.header(name, value);
-        }
-    }
-    builder
-        .body(Full::new(Bytes::from(response.body.clone())))
-        .unwrap_or_else(|_| {
-            let mut fallback = http::Response::new(Full::new(Bytes::new()));
-            *fallback.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-            fallback
-        })
 }

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use pos_blocking::http1::{self, MAX_BODY};
 use pos_blocking::url::Target;
-use pos_core::{Headers, HttpRequest, HttpResponse, TlsTrust, TransportError};
+use pos_core::{HttpRequest, HttpResponse, TlsTrust, TransportError};
 
 use crate::connect;
 
@@ -74,18 +74,8 @@ async fn from_hyper(
         .await
         .map_err(|e| TransportError::Io(format!("response body: {e}")))?
         .to_bytes();
-    let mut headers = Headers::new();
-    for (name, value) in &parts.headers {
-        headers.push(
-            name.as_str(),
-            String::from_utf8_lossy(value.as_bytes()).into_owned(),
-        );
-    }
-    Ok(HttpResponse {
-        status: parts.status.as_u16(),
-        headers,
-        body: body.to_vec(),
-    })
+    HttpResponse::try_from(http::Response::from_parts(parts, body.to_vec()))
+        .map_err(|e| TransportError::Io(format!("malformed response: {e}")))
 }
 
 #[cfg(test)]

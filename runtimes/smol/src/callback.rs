@@ -25,10 +25,7 @@ use smol_hyper::rt::{FuturesIo, SmolTimer};
 use crate::driver::Wake;
 use crate::spawn::Spawner;
 
-pub use pos_blocking::callback::REPLY_TIMEOUT;
-
-/// How long one inbound connection may stay open.
-pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(60);
+pub use pos_blocking::callback::{CONNECTION_TIMEOUT, HEADER_READ_TIMEOUT, REPLY_TIMEOUT};
 
 /// An HTTP listener for callbacks, shared by any number of drivers, each owning a path
 /// prefix. Dropping it (or [`CallbackListener::shutdown`]) stops accepting.
@@ -153,7 +150,7 @@ async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
     });
     let served = hyper::server::conn::http1::Builder::new()
         .timer(SmolTimer::new())
-        .header_read_timeout(Duration::from_secs(10))
+        .header_read_timeout(HEADER_READ_TIMEOUT)
         .keep_alive(false)
         .serve_connection(FuturesIo::new(stream), service)
         .await;

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use pos_blocking::ServeError;
-use pos_blocking::callback::{self as shared, Matcher, REPLY_TIMEOUT, Routes};
+use pos_blocking::callback::{
+    self as shared, CONNECTION_TIMEOUT, HEADER_READ_TIMEOUT, Matcher, REPLY_TIMEOUT, Routes,
+};
 use pos_blocking::http1::{self, MAX_BODY};
 use pos_core::{CallbackId, HttpRequest, HttpResponse};
 use tokio::net::TcpListener;
@@ -142,11 +144,17 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                             async move { Ok::<_, Infallible>(serve(request, &shared).await) }
                         });
                         let io = hyper_util::rt::TokioIo::new(stream);
-                        let served = hyper::server::conn::http1::Builder::new()
-                            .serve_connection(io, service)
-                            .await;
-                        if let Err(error) = served {
-                            tracing::debug!(%error, "callback connection failed");
+                        let connection = hyper::server::conn::http1::Builder::new()
+                            .timer(hyper_util::rt::TokioTimer::new())
+                            .header_read_timeout(HEADER_READ_TIMEOUT)
+                            .keep_alive(false)
+                            .serve_connection(io, service);
+                        match tokio::time::timeout(CONNECTION_TIMEOUT, connection).await {
+                            Ok(Ok(())) => {}
+                            Ok(Err(error)) => {
+                                tracing::debug!(%error, "callback connection failed");
+                            }
+                            Err(_) => tracing::debug!("callback connection open too long: closed"),
                         }
                     });
                 }

@@ -155,3 +155,20 @@ async fn transport_failures_are_distinct_errors() {
     assert!(matches!(err, TransportError::Connect(_)), "{err:?}");
     assert!(err.certainly_not_sent());
 }
+
+#[tokio::test]
+async fn a_client_that_never_sends_its_request_is_disconnected() {
+    use tokio::io::AsyncReadExt as _;
+    let listener = pos_tokio::CallbackListener::bind("127.0.0.1:0".parse().unwrap(), None)
+        .await
+        .unwrap();
+    let mut silent = tokio::net::TcpStream::connect(listener.local_addr())
+        .await
+        .unwrap();
+    let limit = pos_blocking::callback::HEADER_READ_TIMEOUT + Duration::from_secs(5);
+    let mut buf = [0_u8; 64];
+    let closed = tokio::time::timeout(limit, silent.read(&mut buf))
+        .await
+        .expect("the listener kept a silent connection open past its header deadline");
+    assert!(matches!(closed, Ok(0) | Err(_)), "{closed:?}");
+}

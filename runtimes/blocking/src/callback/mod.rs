@@ -24,6 +24,12 @@ use crate::http1;
 /// How long a callback waits for the machine's reply before it is answered 503.
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// How long an async listener waits for a request's head after the connection opens.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long one inbound connection of an async listener may stay open, whatever it does.
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// An HTTP listener for callbacks, shared by any number of drivers, each owning a path prefix.
 /// Dropping it (or [`CallbackListener::shutdown`]) stops its threads.
 #[derive(Debug)]

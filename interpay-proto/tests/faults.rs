@@ -5,7 +5,7 @@ mod common;
 use core::time::Duration;
 
 use common::*;
-use interpay_proto::sim::{CallbackEncoding, CallbackFault, SimConfig};
+use interpay_proto::sim::{CallbackEncoding, CallbackFault, CancelRace, SimConfig};
 use pos_core::testing::{Dir, Fault, FaultRule, Matcher};
 use pos_core::{Outcome, OutcomeClass};
 
@@ -214,4 +214,37 @@ fn a_start_reply_overtaken_by_the_approval_sends_no_cancel() {
         "{t}"
     );
     assert!(!t.contains("VOIDED"));
+}
+
+/// A cancel sent a moment before the approval reaches the gateway after it and voids it;
+/// the cancel's reply and the VOIDED callback are lost, and so is the GetResult that would
+/// have confirmed the race. Nothing says whether the approval stands: Unknown, never Approved.
+#[test]
+fn a_racing_approval_left_unconfirmed_by_a_lost_cancel_reply_is_unknown() {
+    let sim = SimConfig {
+        cancel_race: CancelRace::ApproveThenVoid,
+        ..SimConfig::default()
+    };
+    let mut pair = pair_with(config(), sim);
+    pair.add_fault(FaultRule::new(Dir::ToPos, Matcher::contains("VOIDED"), Fault::Drop).times(10));
+    pair.add_fault(
+        FaultRule::new(
+            Dir::ToSim,
+            Matcher::contains("\"ACTION\":\"GetResult\""),
+            Fault::Drop,
+        )
+        .times(10),
+    );
+    let txn = pair.start(sale(1000)).unwrap();
+    pair.run_for(Duration::from_millis(2500));
+    pair.cancel(txn).unwrap();
+    let outcome = pair.run_until_finished(txn);
+    let Outcome::Unknown(u) = &outcome else {
+        panic!("{outcome:?}\n{}", transcript(&pair))
+    };
+    assert!(
+        u.evidence.iter().any(|e| e.contains("APPROVED")),
+        "the approval is kept as evidence: {u:?}"
+    );
+    assert_eq!(pair.money_requests(txn), 1);
 }

@@ -437,11 +437,7 @@ impl InterpayMachine {
                 let confirming_later = source == Source::Callback
                     && (phase == Phase::ConfirmingRace || self.config.confirm_cancel_race);
                 if s.cancel_sent && !s.cancel_answered && !confirming_later {
-                    s.evidence.push(alloc::format!(
-                        "{} {} while a cancel whose reply was lost may still void it",
-                        msg.code,
-                        msg.text
-                    ));
+                    s.evidence.push(cancel_fate_evidence(&msg));
                     let Some(outcome) = self.with_session(|s| {
                         s.unknown(UnknownReason::ConflictingEvidence, "CancelFateUnknown")
                     }) else {
@@ -511,13 +507,25 @@ impl InterpayMachine {
     }
 
     /// Ends an approval that raced a cancel (spec §8); `raced` when no GetResult confirmed it.
+    /// An unconfirmed approval whose cancel never answered may be voided by that cancel yet:
+    /// Unknown, the approval kept as evidence (the same rule as for an unconfirmed approval
+    /// in `apply_result`).
     fn finish_race(&mut self, now: Timestamp, raced: bool) {
-        let Some(s) = self.session.as_ref() else {
+        let Some(s) = self.session.as_mut() else {
             return;
         };
         let Some(msg) = s.pending.clone() else {
             return;
         };
+        if raced && s.cancel_sent && !s.cancel_answered {
+            s.evidence.push(cancel_fate_evidence(&msg));
+            let Some(outcome) = self.with_session(|s| {
+                s.unknown(UnknownReason::ConflictingEvidence, "CancelFateUnknown")
+            }) else {
+                return;
+            };
+            return self.finish(now, outcome, Some((ResultKind::Approved, msg.code)));
+        }
         let capture = if msg.ack {
             Capture::Captured
         } else {
@@ -689,4 +697,13 @@ fn reject_reason(code: &str, class: RejectClass) -> RejectReason {
         (_, RejectClass::LocalBug | RejectClass::Configuration) => RejectReason::Invalid,
         _ => RejectReason::Other,
     }
+}
+
+/// The evidence an approval leaves when the cancel sent before it has not answered.
+fn cancel_fate_evidence(msg: &ResultMessage) -> String {
+    alloc::format!(
+        "{} {} while a cancel whose reply has not come back may still void it",
+        msg.code,
+        msg.text
+    )
 }

@@ -220,7 +220,8 @@ fn a_poll_reply_before_the_due_signature_timer_keeps_the_answer() {
 }
 
 /// A GET overtaking the PUT on the wire (jitter above the 100 ms gap) no longer meets every
-/// resend of the answer.
+/// resend of the answer. Guards the in-flight half of the fix (a PUT on the wire holds the
+/// answer); the code before the fix passes it, the two tests above catch that.
 #[test]
 fn a_get_overtaking_the_signature_put_does_not_cost_the_answer() {
     let w = run(200, 0, 0, 1_000, 2);

@@ -385,7 +385,6 @@ impl PayntMachine {
         let tls = match (kind, self.config.scheme) {
             // Re-pairing is how an operator recovers from a pin mismatch, so it trusts afresh.
             (ReqKind::Pair, Scheme::Https) => TlsTrust::TrustOnFirstUse,
-            (ReqKind::Pair, Scheme::Http) => TlsTrust::WebPki,
             _ => self.tls(),
         };
         let id = self.ids.request_id();
